@@ -1,0 +1,29 @@
+#ifndef PERFWARDEN_CMD_H
+#define PERFWARDEN_CMD_H
+
+/*
+ * The subcommands. Each lives in its own runner/cmd_<name>.c, parses its
+ * options, calls the library, prints, and returns the process exit code:
+ *   0  success (for verdict commands: everything passed)
+ *   1  a negative answer (mismatch, regression, unknown commit in a query)
+ *   2  could not tell: bad arguments, unreadable input, unreachable database
+ * argv[0] is the subcommand's name.
+ */
+enum cmd_exit {
+	CMD_OK = 0,
+	CMD_FAIL = 1,
+	CMD_ERROR = 2,
+};
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+int cmd_verify(int argc, char **argv);
+
+/* Print "perfwarden <name>: <message>" on stderr (the one shape of every error line). */
+void cmd_errorf(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

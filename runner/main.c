@@ -1,0 +1,61 @@
+/*
+ * perfwarden's entry point: finds the subcommand in the one table below and
+ * hands it the rest of the command line. Everything else lives in the
+ * runner and store libraries; the cmd_*.c files are thin.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static const struct cmd commands[] = {
+	{ "verify", cmd_verify, "compare an output file with a golden set" },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+void cmd_errorf(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "perfwarden %s: ", name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "usage: perfwarden <command> [options]\n\ncommands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n'perfwarden <command> --help' describes one command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return CMD_ERROR;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return CMD_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("perfwarden %s\n", PERFWARDEN_VERSION);
+		return CMD_OK;
+	}
+	for (i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "perfwarden: '%s' is not a perfwarden command (see 'perfwarden --help')\n",
+		argv[1]);
+	return CMD_ERROR;
+}
