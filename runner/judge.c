@@ -1,0 +1,298 @@
+/*
+ * judge: from samples to a verdict. judge_compare() weighs a candidate's runs
+ * against its baseline's with runner/stats (ratio of medians, bootstrap CI,
+ * Mann–Whitney), says "unsure" while more interleaved runs could still settle
+ * the question, and warns when the threshold is below the machine's noise.
+ * The rest are the pure plans around it: which earlier commit is a commit's
+ * baseline, and which commit a bisection measures next. Pure: no I/O; the
+ * pipeline feeds it from the store and the runner.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "judge.h"
+#include "stats.h"
+
+static const char *const verdict_names[] = {
+        [VERDICT_OK] = "ok",
+        [VERDICT_SLOWER] = "slower",
+        [VERDICT_FASTER] = "faster",
+        [VERDICT_UNSURE] = "unsure",
+        [VERDICT_WRONG_OUTPUT] = "wrong-output",
+        [VERDICT_BUILD_FAILED] = "build-failed",
+        [VERDICT_CRASHED] = "crashed",
+        [VERDICT_TIMEOUT] = "timeout",
+        [VERDICT_NO_SPEC] = "no-spec",
+        [VERDICT_BAD_SPEC] = "bad-spec",
+};
+
+#define NVERDICTS (sizeof(verdict_names) / sizeof(verdict_names[0]))
+
+const char *verdict_name(enum verdict v)
+{
+	if ((size_t)v >= NVERDICTS)
+		return "unknown";
+	return verdict_names[v];
+}
+
+int verdict_parse(const char *name, enum verdict *out, struct pw_error *err)
+{
+	size_t i;
+
+	for (i = 0; name && i < NVERDICTS; i++) {
+		if (!strcmp(name, verdict_names[i])) {
+			*out = (enum verdict)i;
+			return 0;
+		}
+	}
+	return pw_error_set(err, PW_EINVALID, "unknown verdict '%s'", name ? name : "");
+}
+
+int verdict_is_failure(enum verdict v)
+{
+	return v == VERDICT_WRONG_OUTPUT || v == VERDICT_BUILD_FAILED || v == VERDICT_CRASHED ||
+	       v == VERDICT_TIMEOUT || v == VERDICT_BAD_SPEC;
+}
+
+void judge_result_init(struct judge_result *res)
+{
+	struct judge_result blank = JUDGE_RESULT_INIT;
+
+	*res = blank;
+}
+
+void judge_result_release(struct judge_result *res)
+{
+	strbuf_release(&res->message);
+	judge_result_init(res);
+}
+
+static int judge_instructions(const double *base, size_t nb, const double *cand, size_t nc,
+                              const struct judge_options *opts, struct judge_result *res,
+                              struct pw_error *err)
+{
+	double mb, mc, r, t = opts->instructions_threshold;
+	int ret;
+
+	if ((ret = stats_median(base, nb, &mb, err)) < 0 ||
+	    (ret = stats_median(cand, nc, &mc, err)) < 0)
+		return ret;
+	if (!(mb > 0))
+		return pw_error_set(err, PW_EINVALID,
+		                    "baseline instruction count %g is not positive", mb);
+	r = mc / mb;
+	res->ratio = res->ci_lo = res->ci_hi = r;
+	if (r >= 1 + t)
+		res->verdict = VERDICT_SLOWER;
+	else if (r <= 1 / (1 + t))
+		res->verdict = VERDICT_FASTER;
+	else
+		res->verdict = VERDICT_OK;
+	strbuf_addf(&res->message, "%s: %+.3f%% instructions (change >= %.3g%% is real)",
+	            verdict_name(res->verdict), (r - 1) * 100, t * 100);
+	return 0;
+}
+
+/* 1.4826 MAD / median of the baseline: a robust relative standard deviation. */
+static double relative_noise(const double *base, size_t nb)
+{
+	struct stats_summary s;
+
+	if (nb < 3 || stats_summarize(base, nb, &s, NULL) < 0 || !(s.median > 0))
+		return NAN;
+	return STATS_MAD_NORMAL * s.mad / s.median;
+}
+
+static void add_noise_note(const struct judge_options *opts, struct judge_result *res)
+{
+	if (!(res->min_detectable > opts->threshold))
+		return;
+	strbuf_addf(&res->message,
+	            "; threshold %.2g%% is below what %zu runs can resolve at the measured noise "
+	            "%.2g%% (smallest detectable change %.2g%%): results at that level are not "
+	            "trustworthy",
+	            opts->threshold * 100, opts->max_repeat, res->noise * 100,
+	            res->min_detectable * 100);
+}
+
+static enum verdict decide(const struct judge_options *opts, const struct judge_result *res,
+                           int enough_runs)
+{
+	double up = 1 + opts->threshold, down = 1 / (1 + opts->threshold);
+	int significant = res->p_value < opts->alpha;
+
+	if (!enough_runs)
+		return VERDICT_UNSURE;
+	if (significant && res->ci_lo > 1 && res->ratio >= up)
+		return VERDICT_SLOWER;
+	if (significant && res->ci_hi < 1 && res->ratio <= down)
+		return VERDICT_FASTER;
+	if (res->ci_lo > down && res->ci_hi < up)
+		return VERDICT_OK;
+	return VERDICT_UNSURE;
+}
+
+int judge_compare(const double *base, size_t nb, const double *cand, size_t nc,
+                  const struct judge_options *opts, struct judge_result *res, struct pw_error *err)
+{
+	static const struct judge_options defaults = JUDGE_OPTIONS_INIT;
+	struct stats_mwu mwu;
+	struct stats_ci ci;
+	size_t n = nb < nc ? nb : nc;
+	int ret, enough_runs, at_cap;
+
+	judge_result_release(res);
+	if (!opts)
+		opts = &defaults;
+	if (!(opts->threshold > 0) || !(opts->alpha > 0 && opts->alpha < 1) ||
+	    !(opts->instructions_threshold > 0) || opts->max_repeat < 1 || opts->resamples < 10)
+		return pw_error_set(err, PW_EINVALID,
+		                    "judge options need threshold > 0, 0 < alpha < 1, "
+		                    "max_repeat >= 1 and resamples >= 10");
+	if (nb == 0 || nc == 0)
+		return pw_error_set(err, PW_EINVALID,
+		                    "cannot judge without samples (%zu baseline, "
+		                    "%zu candidate)",
+		                    nb, nc);
+	res->n_base = nb;
+	res->n_new = nc;
+	if (opts->metric == JUDGE_METRIC_INSTRUCTIONS)
+		return judge_instructions(base, nb, cand, nc, opts, res, err);
+
+	if ((ret = stats_bootstrap_ratio(base, nb, cand, nc, opts->resamples, 1 - opts->alpha,
+	                                 opts->seed, &ci, err)) < 0 ||
+	    (ret = stats_mann_whitney(cand, nc, base, nb, STATS_MWU_AUTO, &mwu, err)) < 0)
+		return ret;
+	res->ratio = ci.estimate;
+	res->ci_lo = ci.lo;
+	res->ci_hi = ci.hi;
+	res->p_value = mwu.p_value;
+	res->noise = relative_noise(base, nb);
+	res->min_detectable = stats_normal_isf(opts->alpha / 2) * sqrt(M_PI / 2) * res->noise *
+	                      sqrt(2.0 / (double)opts->max_repeat);
+
+	at_cap = n >= opts->max_repeat;
+	enough_runs = n >= opts->min_repeat && stats_mwu_min_p(nb, nc) < opts->alpha;
+	res->verdict = decide(opts, res, enough_runs);
+	if (res->verdict == VERDICT_UNSURE && at_cap)
+		res->verdict = VERDICT_OK;
+
+	strbuf_addf(&res->message,
+	            "%s: median %+.2f%% (ratio %.4f, %g%% ci %.4f..%.4f, p %.2g, "
+	            "%zu vs %zu runs)",
+	            verdict_name(res->verdict), (res->ratio - 1) * 100, res->ratio,
+	            (1 - opts->alpha) * 100, res->ci_lo, res->ci_hi, res->p_value, nc, nb);
+	if (res->verdict == VERDICT_UNSURE && !enough_runs)
+		strbuf_addf(&res->message, "; too few runs to reach p < %g, measure more",
+		            opts->alpha);
+	else if (res->verdict == VERDICT_UNSURE)
+		strbuf_addf(&res->message,
+		            "; a change of %g%% is neither confirmed nor ruled out, "
+		            "measure more",
+		            opts->threshold * 100);
+	else if (res->verdict == VERDICT_OK && at_cap &&
+	         decide(opts, res, enough_runs) == VERDICT_UNSURE)
+		strbuf_addf(&res->message, "; no change of %g%% confirmed after %zu runs",
+		            opts->threshold * 100, n);
+	add_noise_note(opts, res);
+	return 0;
+}
+
+int judge_baseline_index(const enum verdict *verdicts, size_t n, size_t i, size_t *out,
+                         struct pw_error *err)
+{
+	size_t j;
+
+	if (i >= n)
+		return pw_error_set(err, PW_EINVALID, "commit %zu is outside the %zu commits", i,
+		                    n);
+	for (j = i; j-- > 0;) {
+		if (!verdict_is_failure(verdicts[j]) && verdicts[j] != VERDICT_NO_SPEC) {
+			*out = j;
+			return 0;
+		}
+	}
+	return pw_error_set(err, PW_ENOTFOUND, "no good commit before commit %zu", i);
+}
+
+int judge_bisect_init(struct judge_bisect *b, size_t n, struct pw_error *err)
+{
+	struct judge_bisect blank = JUDGE_BISECT_INIT;
+
+	*b = blank;
+	if (n < 2)
+		return pw_error_set(err, PW_EINVALID,
+		                    "bisect needs a good and a bad commit, not %zu commits", n);
+	if (!(b->skipped = calloc(n, 1)))
+		return pw_error_errno(err, PW_ERROR, "could not allocate %zu flags", n);
+	b->n = n;
+	b->good = 0;
+	b->bad = n - 1;
+	return 0;
+}
+
+int judge_bisect_next(const struct judge_bisect *b, size_t *idx)
+{
+	size_t mid, d;
+
+	if (!b->skipped || b->bad - b->good <= 1)
+		return 0;
+	mid = b->good + (b->bad - b->good) / 2;
+	for (d = 0; d < b->bad - b->good; d++) {
+		if (mid + d < b->bad && !b->skipped[mid + d]) {
+			*idx = mid + d;
+			return 1;
+		}
+		if (d < mid - b->good && !b->skipped[mid - d]) {
+			*idx = mid - d;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int judge_bisect_report(struct judge_bisect *b, size_t idx, enum judge_probe outcome,
+                        struct pw_error *err)
+{
+	if (!b->skipped || idx <= b->good || idx >= b->bad)
+		return pw_error_set(err, PW_EINVALID,
+		                    "commit %zu is not between the good commit %zu and the bad "
+		                    "commit %zu",
+		                    idx, b->good, b->bad);
+	switch (outcome) {
+	case JUDGE_PROBE_GOOD:
+		b->good = idx;
+		break;
+	case JUDGE_PROBE_BAD:
+		b->bad = idx;
+		break;
+	case JUDGE_PROBE_SKIP:
+		b->skipped[idx] = 1;
+		break;
+	default:
+		return pw_error_set(err, PW_EINVALID, "unknown bisect outcome %d", (int)outcome);
+	}
+	b->probes++;
+	return 0;
+}
+
+int judge_bisect_culprit(const struct judge_bisect *b, size_t *first, size_t *last,
+                         struct pw_error *err)
+{
+	size_t idx;
+
+	if (!b->skipped || judge_bisect_next(b, &idx))
+		return pw_error_set(err, PW_EINVALID, "the bisection is not done yet");
+	*first = b->good + 1;
+	*last = b->bad;
+	return 0;
+}
+
+void judge_bisect_release(struct judge_bisect *b)
+{
+	struct judge_bisect blank = JUDGE_BISECT_INIT;
+
+	free(b->skipped);
+	*b = blank;
+}

@@ -1,0 +1,204 @@
+#ifndef PERFWARDEN_JUDGE_H
+#define PERFWARDEN_JUDGE_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "stats.h"
+#include "strbuf.h"
+
+/*
+ * The verdict of one commit for one benchmark. Strings (verdict_name /
+ * verdict_parse) are the ones users see in tables and JSON.
+ *
+ * VERDICT_UNSURE ("unsure") is not a final verdict: judge_compare() returns it
+ * when the runs so far can neither confirm nor rule out a change of the
+ * threshold's size; the pipeline then measures more (interleaved A/B rounds)
+ * and calls judge_compare() again. At the cap (max_repeat) judge_compare()
+ * never returns it.
+ */
+enum verdict {
+	VERDICT_OK,
+	VERDICT_SLOWER,
+	VERDICT_FASTER,
+	VERDICT_UNSURE,
+	VERDICT_WRONG_OUTPUT,
+	VERDICT_BUILD_FAILED,
+	VERDICT_CRASHED,
+	VERDICT_TIMEOUT,
+	VERDICT_NO_SPEC,  /* the commit carries no .perfwarden: nothing to measure */
+	VERDICT_BAD_SPEC, /* its .perfwarden cannot be read: the commit is broken */
+};
+
+/*
+ * "ok", "slower", "faster", "unsure", "wrong-output", "build-failed", "crashed",
+ * "timeout", "no-spec", "bad-spec"; "unknown" for a value outside the enum.
+ */
+const char *verdict_name(enum verdict v);
+
+/* The verdict named `name` into *out; PW_EINVALID (message names it) for an unknown name. */
+int verdict_parse(const char *name, enum verdict *out, struct pw_error *err);
+
+/*
+ * 1 for verdicts that mean the commit is broken (wrong-output, build-failed,
+ * crashed, timeout, bad-spec): it fails the build and is never a baseline.
+ * no-spec is not a failure (there is nothing to judge) but is never a
+ * baseline either, having no timings. `slower`
+ * fails `perfwarden check` too but is not a failure in this sense: its
+ * timings are valid and it is the baseline of the next commit (so the commit
+ * that undoes a slowdown reads `faster`).
+ */
+int verdict_is_failure(enum verdict v);
+
+/* What the samples count: time (noisy, judged statistically) or instructions (deterministic). */
+enum judge_metric {
+	JUDGE_METRIC_TIME,
+	JUDGE_METRIC_INSTRUCTIONS,
+};
+
+/*
+ * How judge_compare() decides. JUDGE_OPTIONS_INIT gives the defaults:
+ * threshold 2%, alpha 0.01, 5 to 60 runs, 2000 bootstrap resamples with a
+ * fixed seed, time metric, instructions threshold 0.1%.
+ */
+struct judge_options {
+	double threshold;              /* smallest relative change worth a verdict (0.02) */
+	double alpha;                  /* significance level; the CI is at 1 - alpha */
+	size_t min_repeat;             /* fewer runs per side than this is always unsure */
+	size_t max_repeat;             /* the cap: at n >= max_repeat runs, no more unsure */
+	size_t resamples;              /* bootstrap rounds */
+	uint64_t seed;                 /* bootstrap seed */
+	enum judge_metric metric;      /* time or instructions */
+	double instructions_threshold; /* instructions mode: any change >= this is real */
+};
+
+#define JUDGE_OPTIONS_INIT                                                                         \
+	{                                                                                          \
+		0.02, 0.01, 5, 60, 2000, STATS_BOOTSTRAP_SEED, JUDGE_METRIC_TIME, 0.001            \
+	}
+
+/*
+ * One judgement of candidate samples against baseline samples. Printed by
+ * others as {"verdict": ..., "ratio": ..., "ci": [ci_lo, ci_hi],
+ * "p_value": ..., "runs": n_new}. NaN fields are "not computed" (print null).
+ */
+struct judge_result {
+	enum verdict verdict;
+	double ratio; /* median(new) / median(baseline) */
+	double ci_lo; /* bootstrap CI of the ratio at 1 - alpha (instructions: = ratio) */
+	double ci_hi;
+	double p_value; /* Mann–Whitney two-sided (NaN in instructions mode) */
+	size_t n_base;
+	size_t n_new;
+	double noise;          /* relative noise of the baseline: 1.4826 MAD / median */
+	double min_detectable; /* smallest change max_repeat runs can confirm at that noise */
+	struct strbuf message; /* why: one line, house style; may carry a noise warning */
+};
+
+#define JUDGE_RESULT_INIT                                                                          \
+	{                                                                                          \
+		VERDICT_OK, NAN, NAN, NAN, NAN, 0, 0, NAN, NAN, STRBUF_INIT                        \
+	}
+
+void judge_result_init(struct judge_result *res);
+/* Free the message; the result is JUDGE_RESULT_INIT again. */
+void judge_result_release(struct judge_result *res);
+
+/*
+ * Judge cand[0..nc) against base[0..nb) (wall ns, or instruction counts),
+ * filling *res (released and refilled). `opts` NULL means the defaults.
+ *
+ * Time metric, with r = ratio of medians, [lo, hi] its bootstrap CI at
+ * 1 - alpha, p the Mann–Whitney two-sided p-value, t the threshold and
+ * n = min(nb, nc):
+ *  - slower: p < alpha and lo > 1 and r >= 1 + t;
+ *  - faster: p < alpha and hi < 1 and r <= 1 / (1 + t) (symmetric in log
+ *    scale, so undoing a flagged slowdown reads faster);
+ *  - ok: the CI lies inside (1 / (1 + t), 1 + t), i.e. a change of the
+ *    threshold's size is ruled out (a significant smaller change is ok too);
+ *  - unsure when none of those holds, or n < min_repeat, or the exact test
+ *    cannot reach p < alpha with n runs (stats_mwu_min_p) — as long as
+ *    n < max_repeat; at the cap the undecided case is ok, and the message
+ *    says that a change could not be confirmed.
+ * The message warns when the threshold is below min_detectable =
+ * z(1 - alpha / 2) * 1.2533 * noise * sqrt(2 / max_repeat) (the standard error
+ * of a ratio of medians of max_repeat runs each, 1.2533 = sqrt(pi / 2)):
+ * changes of the threshold's size cannot be told from this machine's noise.
+ *
+ * Instructions metric: no statistics; slower when r >= 1 + instructions
+ * threshold, faster when r <= 1 / (1 + it), else ok; a single sample per side
+ * is enough; ci_lo = ci_hi = r, p_value NaN.
+ *
+ * PW_EINVALID for empty samples, non-finite or non-positive medians, or bad options.
+ */
+int judge_compare(const double *base, size_t nb, const double *cand, size_t nc,
+                  const struct judge_options *opts, struct judge_result *res, struct pw_error *err);
+
+/*
+ * The baseline of commit i in an ordered list (oldest first) of n commits'
+ * verdicts: the last j < i whose verdict is not a failure (verdict_is_failure)
+ * nor no-spec.
+ * *out = j; PW_ENOTFOUND when there is none, PW_EINVALID when i >= n.
+ */
+int judge_baseline_index(const enum verdict *verdicts, size_t n, size_t i, size_t *out,
+                         struct pw_error *err);
+
+/*
+ * Bisect planner (pure): commits 0..n-1 in order, 0 known good and n-1 known
+ * bad. Ask judge_bisect_next() which commit to measure, tell the outcome with
+ * judge_bisect_report(), repeat until next says done, then read the culprit.
+ * Binary search (midpoint), so ceil(log2 n) probes at most without skips; a
+ * skipped commit (e.g. build failed) is avoided like `git bisect skip`: the
+ * nearest unskipped commit to the midpoint is probed instead.
+ */
+enum judge_probe {
+	JUDGE_PROBE_GOOD,
+	JUDGE_PROBE_BAD,
+	JUDGE_PROBE_SKIP,
+};
+
+struct judge_bisect {
+	size_t n;
+	size_t good;            /* last known good index */
+	size_t bad;             /* first known bad index */
+	unsigned char *skipped; /* n flags */
+	size_t probes;          /* reports received, skips included */
+};
+
+#define JUDGE_BISECT_INIT                                                                          \
+	{                                                                                          \
+		0, 0, 0, NULL, 0                                                                   \
+	}
+
+/* Start a bisection over n >= 2 commits. PW_EINVALID for n < 2. Release with judge_bisect_release.
+ */
+int judge_bisect_init(struct judge_bisect *b, size_t n, struct pw_error *err);
+
+/*
+ * 1 with *idx = the commit to measure next, or 0 when done (the culprit is
+ * known, or only skipped commits are left between good and bad).
+ */
+int judge_bisect_next(const struct judge_bisect *b, size_t *idx);
+
+/*
+ * Record the outcome of measuring commit idx. PW_EINVALID when idx is not
+ * strictly between the known good and bad commits (a stale or wrong report).
+ */
+int judge_bisect_report(struct judge_bisect *b, size_t idx, enum judge_probe outcome,
+                        struct pw_error *err);
+
+/*
+ * Once judge_bisect_next() says done: the culprit range [*first, *last]. They
+ * are equal when the first bad commit is pinned; otherwise every commit in
+ * the range but the last was skipped and any of them may be the culprit.
+ * PW_EINVALID when the bisection is not done yet.
+ */
+int judge_bisect_culprit(const struct judge_bisect *b, size_t *first, size_t *last,
+                         struct pw_error *err);
+
+/* Free the flags; b is JUDGE_BISECT_INIT again. */
+void judge_bisect_release(struct judge_bisect *b);
+
+#endif
