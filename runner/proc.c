@@ -1,0 +1,842 @@
+/*
+ * runner/proc: the one place perfwarden starts a process it measures. The
+ * pipeline (and build) hand it a struct proc_spec; it forks, prepares the
+ * child (own process group, cpu pinning, resource limits, fixed memory
+ * layout, explicit environment, redirected stdio), execs it, watches it
+ * through a pidfd and its output pipes until it exits or the timeout kills
+ * its whole group, and returns the wait4() resource use plus hardware
+ * counters as a struct sample.
+ *
+ * The child talks to the parent through a close-on-exec status pipe: one
+ * message with the CLOCK_MONOTONIC time just before execve(), and a second one
+ * only when execve() (or a setup step) failed. EOF after the first message
+ * means the exec succeeded.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/perf_event.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/personality.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+#define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
+
+enum child_stage {
+	STAGE_READY = 0,
+	STAGE_EXEC,
+	STAGE_CHDIR,
+	STAGE_STDIO,
+	STAGE_LIMITS,
+	STAGE_AFFINITY,
+};
+
+struct child_msg {
+	int32_t stage;
+	int32_t err;
+	int64_t start_ns;
+	int32_t aslr_fixed;
+	int32_t pad;
+};
+
+enum counter_index { CNT_INSTRUCTIONS, CNT_CYCLES, CNT_BRANCH_MISSES, CNT_CACHE_MISSES, NCOUNTERS };
+
+static const uint64_t counter_config[NCOUNTERS] = {
+        PERF_COUNT_HW_INSTRUCTIONS,
+        PERF_COUNT_HW_CPU_CYCLES,
+        PERF_COUNT_HW_BRANCH_MISSES,
+        PERF_COUNT_HW_CACHE_MISSES,
+};
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t tv_ns(const struct timeval *tv)
+{
+	return (int64_t)tv->tv_sec * 1000000000 + (int64_t)tv->tv_usec * 1000;
+}
+
+void proc_result_init(struct proc_result *res)
+{
+	struct sample init = SAMPLE_INIT;
+	struct strbuf empty = STRBUF_INIT;
+
+	res->sample = init;
+
+	res->stderr_tail = empty;
+	res->stdout_buf = empty;
+	strbuf_setmax(&res->stderr_tail, PROC_STDERR_TAIL_MAX, STRBUF_KEEP_TAIL);
+	strbuf_setmax(&res->stdout_buf, PROC_STDOUT_MAX, STRBUF_KEEP_TAIL);
+	res->aslr_fixed = 0;
+	res->cpu = -1;
+}
+
+void proc_result_release(struct proc_result *res)
+{
+	strbuf_release(&res->stderr_tail);
+	strbuf_release(&res->stdout_buf);
+}
+
+/* --- hardware counters --- */
+
+static int perf_open(uint64_t config, pid_t pid, int on_exec)
+{
+	struct perf_event_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.type = PERF_TYPE_HARDWARE;
+	attr.config = config;
+	attr.exclude_kernel = 1;
+	attr.exclude_hv = 1;
+	attr.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
+	if (on_exec) {
+		attr.disabled = 1;
+		attr.enable_on_exec = 1;
+		attr.inherit = 1;
+	}
+	return (int)syscall(SYS_perf_event_open, &attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+static pthread_once_t counters_once = PTHREAD_ONCE_INIT;
+static int counters_ok;
+static char counters_why[160];
+
+static void counters_probe(void)
+{
+	int fd = perf_open(PERF_COUNT_HW_INSTRUCTIONS, 0, 0);
+
+	if (fd >= 0) {
+		counters_ok = 1;
+		close(fd);
+		return;
+	}
+	snprintf(counters_why, sizeof(counters_why), "perf_event_open: %s", strerror(errno));
+}
+
+int proc_counters_available(const char **why)
+{
+	pthread_once(&counters_once, counters_probe);
+	if (!counters_ok && why)
+		*why = counters_why;
+	return counters_ok;
+}
+
+static int64_t counter_read(int fd)
+{
+	uint64_t v[3];
+
+	if (fd < 0 || read(fd, v, sizeof(v)) != (ssize_t)sizeof(v) || v[2] == 0)
+		return SAMPLE_ABSENT;
+	if (v[2] < v[1])
+		return (int64_t)((double)v[0] * (double)v[1] / (double)v[2]);
+	return (int64_t)v[0];
+}
+
+/* --- program lookup --- */
+
+static const char *env_get(const char *const *env, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; env && *env; env++)
+		if (!strncmp(*env, name, n) && (*env)[n] == '=')
+			return *env + n + 1;
+	return NULL;
+}
+
+/* Find a bare program name in the PATH of the child's environment. */
+static int resolve_program(const char *prog, const char *const *env, struct strbuf *out)
+{
+	const char *path = env_get(env, "PATH");
+	const char *p;
+
+	if (strchr(prog, '/')) {
+		strbuf_addstr(out, prog);
+		return 0;
+	}
+	if (!path)
+		path = DEFAULT_PATH;
+	for (p = path;;) {
+		const char *end = strchrnul(p, ':');
+
+		strbuf_reset(out);
+		if (end == p)
+			strbuf_addch(out, '.');
+		else
+			strbuf_add(out, p, (size_t)(end - p));
+		strbuf_addf(out, "/%s", prog);
+		if (access(out->buf, X_OK) == 0) {
+			struct stat st;
+
+			if (stat(out->buf, &st) == 0 && S_ISREG(st.st_mode))
+				return 0;
+		}
+		if (!*end)
+			break;
+		p = end + 1;
+	}
+	strbuf_reset(out);
+	return -1;
+}
+
+/* --- the child --- */
+
+struct child_plan {
+	const char *path;
+	char *const *argv;
+	char *const *envp;
+	const char *cwd;
+	int stdin_fd, stdout_fd, stderr_fd;
+	int status_fd, go_fd;
+	int cpu;
+	struct rlimit as, fsize, nproc;
+	int set_as, set_fsize, set_nproc;
+	int fixed_layout;
+};
+
+static void child_report(int fd, int stage, int err)
+{
+	struct child_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.stage = stage;
+	m.err = err;
+	if (write(fd, &m, sizeof(m)) < 0)
+		_exit(127);
+}
+
+/* Runs between fork and exec: async-signal-safe calls only, nothing allocated. */
+static void child_run(const struct child_plan *plan)
+{
+	struct child_msg ready;
+	sigset_t none;
+	char go;
+	int sig;
+
+	setpgid(0, 0);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (sig = 1; sig < 32; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+
+	while (read(plan->go_fd, &go, 1) < 0 && errno == EINTR)
+		;
+	close(plan->go_fd);
+
+	if (plan->cwd && chdir(plan->cwd) < 0)
+		child_report(plan->status_fd, STAGE_CHDIR, errno), _exit(127);
+	if (dup2(plan->stdin_fd, 0) < 0 || dup2(plan->stdout_fd, 1) < 0 ||
+	    dup2(plan->stderr_fd, 2) < 0)
+		child_report(plan->status_fd, STAGE_STDIO, errno), _exit(127);
+	syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+
+	if ((plan->set_as && setrlimit(RLIMIT_AS, &plan->as) < 0) ||
+	    (plan->set_fsize && setrlimit(RLIMIT_FSIZE, &plan->fsize) < 0) ||
+	    (plan->set_nproc && setrlimit(RLIMIT_NPROC, &plan->nproc) < 0))
+		child_report(plan->status_fd, STAGE_LIMITS, errno), _exit(127);
+	if (plan->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(plan->cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) < 0)
+			child_report(plan->status_fd, STAGE_AFFINITY, errno), _exit(127);
+	}
+	memset(&ready, 0, sizeof(ready));
+	ready.stage = STAGE_READY;
+	if (plan->fixed_layout) {
+		int cur = personality(0xffffffff);
+
+		ready.aslr_fixed = cur != -1 &&
+		                   personality((unsigned long)cur | ADDR_NO_RANDOMIZE) != -1 &&
+		                   (personality(0xffffffff) & ADDR_NO_RANDOMIZE);
+	}
+	ready.start_ns = now_ns();
+	if (write(plan->status_fd, &ready, sizeof(ready)) < 0)
+		_exit(127);
+	execve(plan->path, plan->argv, plan->envp);
+	child_report(plan->status_fd, STAGE_EXEC, errno);
+	_exit(127);
+}
+
+/* --- the parent --- */
+
+static int limit_of(int64_t want, int64_t dflt, int resource, struct rlimit *out)
+{
+	struct rlimit cur;
+
+	if (want == PROC_LIMIT_NONE)
+		return 0;
+	if (want == 0)
+		want = dflt;
+	if (getrlimit(resource, &cur) < 0)
+		return 0;
+	out->rlim_cur = out->rlim_max = (rlim_t)want;
+	if (cur.rlim_max != RLIM_INFINITY && out->rlim_max > cur.rlim_max)
+		out->rlim_cur = out->rlim_max = cur.rlim_max;
+	return 1;
+}
+
+static const char *stage_what(int stage)
+{
+	switch (stage) {
+	case STAGE_CHDIR:
+		return "could not enter the working directory";
+	case STAGE_STDIO:
+		return "could not redirect its output";
+	case STAGE_LIMITS:
+		return "could not set its resource limits";
+	case STAGE_AFFINITY:
+		return "could not pin it to the cpu";
+	default:
+		return "could not start it";
+	}
+}
+
+/* Read into `sb` what is available on `fd`; returns 1 at EOF (or error), else 0. */
+static int drain(int fd, struct strbuf *sb)
+{
+	char chunk[16384];
+	ssize_t n = read(fd, chunk, sizeof(chunk));
+
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? 0 : 1;
+	if (n == 0)
+		return 1;
+	strbuf_add(sb, chunk, (size_t)n);
+	return 0;
+}
+
+static int child_exited(pid_t pid, int pidfd, int revents)
+{
+	siginfo_t si;
+
+	if (pidfd >= 0)
+		return revents != 0;
+	memset(&si, 0, sizeof(si));
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
+}
+
+int proc_run(const struct proc_spec *spec, struct proc_result *res, struct pw_error *err)
+{
+	static const char *const empty_env[] = {NULL};
+	const char *shell_argv[] = {"/bin/sh", "-c", NULL, NULL};
+	const char *const *argv = spec->argv;
+	const char *const *env = spec->env ? spec->env : empty_env;
+	struct strbuf path = STRBUF_INIT;
+	struct child_plan plan;
+	struct child_msg msg;
+	struct rusage ru;
+	int status_pipe[2] = {-1, -1}, go_pipe[2] = {-1, -1};
+	int err_pipe[2] = {-1, -1}, out_pipe[2] = {-1, -1};
+	int counters[NCOUNTERS];
+	int null_fd = -1, out_fd = -1, pidfd = -1;
+	int i, wstatus = 0, ret = 0, got_ready = 0;
+	int64_t deadline = 0, kill_at = 0, end_ns;
+	pid_t pid = -1;
+	ssize_t n;
+
+	for (i = 0; i < NCOUNTERS; i++)
+		counters[i] = -1;
+	strbuf_reset(&res->stderr_tail);
+	strbuf_reset(&res->stdout_buf);
+	{
+		struct sample init = SAMPLE_INIT;
+
+		res->sample = init;
+	}
+	res->aslr_fixed = 0;
+	res->cpu = spec->cpu;
+
+	if (spec->shell_command) {
+		shell_argv[2] = spec->shell_command;
+		argv = shell_argv;
+	}
+	if (!argv || !argv[0] || !*argv[0]) {
+		ret = pw_error_set(err, PW_EINVALID, "no program to run");
+		goto done;
+	}
+	if (spec->cpu >= CPU_SETSIZE || spec->cpu < -1) {
+		ret = pw_error_set(err, PW_EINVALID, "cpu %d is out of range", spec->cpu);
+		goto done;
+	}
+	if (resolve_program(argv[0], env, &path) < 0) {
+		ret = pw_error_set(err, PW_ENOTFOUND, "could not run '%s': %s", argv[0],
+		                   strerror(ENOENT));
+		goto done;
+	}
+
+	memset(&plan, 0, sizeof(plan));
+	plan.path = path.buf;
+	plan.argv = (char *const *)argv;
+	plan.envp = (char *const *)env;
+	plan.cwd = spec->cwd;
+	plan.cpu = spec->cpu;
+	plan.fixed_layout = spec->aslr == PROC_ASLR_FIXED;
+	plan.set_as = limit_of(spec->limits.as_bytes, PROC_DEFAULT_AS_BYTES, RLIMIT_AS, &plan.as);
+	plan.set_fsize = limit_of(spec->limits.fsize_bytes, PROC_DEFAULT_FSIZE_BYTES, RLIMIT_FSIZE,
+	                          &plan.fsize);
+	plan.set_nproc =
+	        limit_of(spec->limits.nproc, PROC_DEFAULT_NPROC, RLIMIT_NPROC, &plan.nproc);
+
+	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null_fd < 0) {
+		ret = pw_error_errno(err, PW_EIO, "could not open '/dev/null'");
+		goto done;
+	}
+	if (spec->stdout_mode == PROC_STDOUT_FILE) {
+		if (!spec->stdout_path) {
+			ret = pw_error_set(err, PW_EINVALID, "no stdout_path given for '%s'",
+			                   argv[0]);
+			goto done;
+		}
+		out_fd = open(spec->stdout_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (out_fd < 0) {
+			ret = pw_error_errno(err, PW_EIO, "could not open '%s'", spec->stdout_path);
+			goto done;
+		}
+	}
+	if (pipe2(status_pipe, O_CLOEXEC) < 0 || pipe2(go_pipe, O_CLOEXEC) < 0 ||
+	    pipe2(err_pipe, O_CLOEXEC) < 0 ||
+	    (spec->stdout_mode == PROC_STDOUT_CAPTURE && pipe2(out_pipe, O_CLOEXEC) < 0)) {
+		ret = pw_error_errno(err, PW_EIO, "could not create a pipe for '%s'", argv[0]);
+		goto done;
+	}
+	plan.stdin_fd = null_fd;
+	plan.stdout_fd = spec->stdout_mode == PROC_STDOUT_FILE      ? out_fd
+	                 : spec->stdout_mode == PROC_STDOUT_CAPTURE ? out_pipe[1]
+	                                                            : null_fd;
+	plan.stderr_fd = err_pipe[1];
+	plan.status_fd = status_pipe[1];
+	plan.go_fd = go_pipe[0];
+
+	pid = fork();
+	if (pid < 0) {
+		ret = pw_error_errno(err, PW_EIO, "could not fork for '%s'", argv[0]);
+		goto done;
+	}
+	if (pid == 0)
+		child_run(&plan);
+
+	setpgid(pid, pid);
+	close(status_pipe[1]), status_pipe[1] = -1;
+	close(go_pipe[0]), go_pipe[0] = -1;
+	close(err_pipe[1]), err_pipe[1] = -1;
+	if (out_pipe[1] >= 0)
+		close(out_pipe[1]), out_pipe[1] = -1;
+
+	if (!spec->no_counters && proc_counters_available(NULL))
+		for (i = 0; i < NCOUNTERS; i++)
+			counters[i] = perf_open(counter_config[i], pid, 1);
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (write(go_pipe[1], "g", 1) < 0) {
+		/* the child is gone already; its status tells why */
+	}
+	close(go_pipe[1]), go_pipe[1] = -1;
+
+	while ((n = read(status_pipe[0], &msg, sizeof(msg))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof(msg))
+			break;
+		if (msg.stage == STAGE_READY) {
+			got_ready = 1;
+			res->sample.wall_ns = msg.start_ns;
+			res->aslr_fixed = msg.aslr_fixed;
+			continue;
+		}
+		waitpid(pid, NULL, 0);
+		pid = -1;
+		errno = msg.err;
+		if (msg.stage == STAGE_EXEC)
+			ret = pw_error_errno(err, msg.err == ENOENT ? PW_ENOTFOUND : PW_EIO,
+			                     "could not run '%s'", argv[0]);
+		else if (msg.stage == STAGE_CHDIR)
+			ret = pw_error_errno(err, PW_EIO, "could not run '%s' in '%s'", argv[0],
+			                     spec->cwd);
+		else if (msg.stage == STAGE_AFFINITY)
+			ret = pw_error_errno(err, PW_EIO, "could not pin '%s' to cpu %d", argv[0],
+			                     spec->cpu);
+		else
+			ret = pw_error_errno(err, PW_EIO, "could not run '%s': %s", argv[0],
+			                     stage_what(msg.stage));
+		goto done;
+	}
+	if (!got_ready) {
+		waitpid(pid, NULL, 0);
+		pid = -1;
+		ret = pw_error_set(err, PW_EIO, "could not run '%s': the child died before exec",
+		                   argv[0]);
+		goto done;
+	}
+
+	if (spec->timeout_ms > 0)
+		deadline = res->sample.wall_ns + spec->timeout_ms * 1000000;
+	for (;;) {
+		struct pollfd pfd[3];
+		int npfd = 0, wait_ms = -1, exited;
+		int64_t now = now_ns(), until = 0;
+
+		if (deadline && !res->sample.timed_out && now >= deadline) {
+			kill(-pid, SIGTERM);
+			res->sample.timed_out = 1;
+			kill_at = now + (int64_t)PROC_KILL_GRACE_MS * 1000000;
+		}
+		if (kill_at && now >= kill_at) {
+			kill(-pid, SIGKILL);
+			kill_at = 0;
+		}
+		until = kill_at ? kill_at : (!res->sample.timed_out ? deadline : 0);
+		if (until)
+			wait_ms = (int)((until - now + 999999) / 1000000);
+		if (pidfd < 0 && (wait_ms < 0 || wait_ms > 5))
+			wait_ms = 5;
+
+		pfd[npfd].fd = pidfd, pfd[npfd].events = POLLIN, pfd[npfd++].revents = 0;
+		if (err_pipe[0] >= 0)
+			pfd[npfd].fd = err_pipe[0], pfd[npfd].events = POLLIN,
+			pfd[npfd++].revents = 0;
+		if (out_pipe[0] >= 0)
+			pfd[npfd].fd = out_pipe[0], pfd[npfd].events = POLLIN,
+			pfd[npfd++].revents = 0;
+		if (poll(pfd, (nfds_t)npfd, wait_ms) < 0 && errno != EINTR) {
+			ret = pw_error_errno(err, PW_EIO, "could not watch '%s'", argv[0]);
+			kill(-pid, SIGKILL);
+			goto reap;
+		}
+		exited = child_exited(pid, pidfd, pfd[0].revents);
+		for (i = 1; i < npfd; i++) {
+			if (!pfd[i].revents)
+				continue;
+			if (pfd[i].fd == err_pipe[0] && drain(err_pipe[0], &res->stderr_tail))
+				close(err_pipe[0]), err_pipe[0] = -1;
+			else if (pfd[i].fd == out_pipe[0] && drain(out_pipe[0], &res->stdout_buf))
+				close(out_pipe[0]), out_pipe[0] = -1;
+		}
+		if (exited)
+			break;
+	}
+	end_ns = now_ns();
+	res->sample.wall_ns = end_ns - res->sample.wall_ns;
+	/* The leader is a zombie (not reaped): its pid, and so the group id, cannot be reused. */
+	kill(-pid, SIGKILL);
+
+	/* Drain what is left; a descendant that escaped the group may hold a pipe: 1 s at most. */
+	{
+		int64_t stop = now_ns() + 1000000000;
+
+		while ((err_pipe[0] >= 0 || out_pipe[0] >= 0) && now_ns() < stop) {
+			struct pollfd pfd[2];
+			int npfd = 0;
+
+			if (err_pipe[0] >= 0)
+				pfd[npfd].fd = err_pipe[0], pfd[npfd].events = POLLIN,
+				pfd[npfd++].revents = 0;
+			if (out_pipe[0] >= 0)
+				pfd[npfd].fd = out_pipe[0], pfd[npfd].events = POLLIN,
+				pfd[npfd++].revents = 0;
+			if (poll(pfd, (nfds_t)npfd, 100) <= 0)
+				continue;
+			for (i = 0; i < npfd; i++) {
+				if (!pfd[i].revents)
+					continue;
+				if (pfd[i].fd == err_pipe[0] &&
+				    drain(err_pipe[0], &res->stderr_tail))
+					close(err_pipe[0]), err_pipe[0] = -1;
+				else if (pfd[i].fd == out_pipe[0] &&
+				         drain(out_pipe[0], &res->stdout_buf))
+					close(out_pipe[0]), out_pipe[0] = -1;
+			}
+		}
+	}
+
+reap:
+	while (wait4(pid, &wstatus, 0, &ru) < 0) {
+		if (errno != EINTR) {
+			if (!ret)
+				ret = pw_error_errno(err, PW_EIO, "could not wait for '%s'",
+				                     argv[0]);
+			pid = -1;
+			goto done;
+		}
+	}
+	pid = -1;
+	if (ret)
+		goto done;
+	res->sample.user_ns = tv_ns(&ru.ru_utime);
+	res->sample.sys_ns = tv_ns(&ru.ru_stime);
+	res->sample.maxrss_kib = ru.ru_maxrss;
+	res->sample.minflt = ru.ru_minflt;
+	res->sample.majflt = ru.ru_majflt;
+	res->sample.nvcsw = ru.ru_nvcsw;
+	res->sample.nivcsw = ru.ru_nivcsw;
+	if (WIFEXITED(wstatus)) {
+		res->sample.exit_code = WEXITSTATUS(wstatus);
+	} else if (WIFSIGNALED(wstatus)) {
+		res->sample.exit_code = -1;
+		res->sample.term_signal = WTERMSIG(wstatus);
+	}
+	res->sample.instructions = counter_read(counters[CNT_INSTRUCTIONS]);
+	res->sample.cycles = counter_read(counters[CNT_CYCLES]);
+	res->sample.branch_misses = counter_read(counters[CNT_BRANCH_MISSES]);
+	res->sample.cache_misses = counter_read(counters[CNT_CACHE_MISSES]);
+
+done:
+	if (pid > 0) {
+		kill(-pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	for (i = 0; i < NCOUNTERS; i++)
+		if (counters[i] >= 0)
+			close(counters[i]);
+	for (i = 0; i < 2; i++) {
+		if (status_pipe[i] >= 0)
+			close(status_pipe[i]);
+		if (go_pipe[i] >= 0)
+			close(go_pipe[i]);
+		if (err_pipe[i] >= 0)
+			close(err_pipe[i]);
+		if (out_pipe[i] >= 0)
+			close(out_pipe[i]);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	if (null_fd >= 0)
+		close(null_fd);
+	if (out_fd >= 0)
+		close(out_fd);
+	strbuf_release(&path);
+	return ret;
+}
+
+/* --- instruction counts under cachegrind --- */
+
+static int remove_tree(const char *dir)
+{
+	struct strbuf p = STRBUF_INIT;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (d) {
+		while ((de = readdir(d))) {
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			strbuf_reset(&p);
+			strbuf_addf(&p, "%s/%s", dir, de->d_name);
+			unlink(p.buf);
+		}
+		closedir(d);
+	}
+	strbuf_release(&p);
+	return rmdir(dir);
+}
+
+static int parse_cachegrind(const char *file, int64_t *out, struct pw_error *err)
+{
+	struct strbuf text = STRBUF_INIT;
+	const char *line;
+	char *end;
+	int ret = 0;
+	long long v;
+
+	if (strbuf_read_file(&text, file) < 0) {
+		ret = pw_error_errno(err, PW_EIO, "could not read '%s'", file);
+		goto done;
+	}
+	for (line = text.buf; line && *line;
+	     line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+		if (!strncmp(line, "summary:", 8))
+			break;
+	if (!line || !*line) {
+		ret = pw_error_set(err, PW_EINVALID, "no 'summary:' line in '%s'", file);
+		goto done;
+	}
+	errno = 0;
+	v = strtoll(line + 8, &end, 10);
+	if (errno || end == line + 8 || v < 0) {
+		ret = pw_error_set(err, PW_EINVALID, "could not parse the summary of '%s'", file);
+		goto done;
+	}
+	*out = v;
+done:
+	strbuf_release(&text);
+	return ret;
+}
+
+/* Keep the program's own stderr lines, dropping valgrind's "--PID--" and "==PID==" notes. */
+static void strip_valgrind_lines(struct strbuf *sb)
+{
+	struct strbuf kept = STRBUF_INIT;
+	const char *line = strbuf_str(sb);
+
+	while (*line) {
+		const char *eol = strchrnul(line, '\n'), *p = line + 2;
+
+		if ((line[0] == '-' || line[0] == '=') && line[1] == line[0]) {
+			while (*p >= '0' && *p <= '9')
+				p++;
+			if (p > line + 2 && p[0] == line[0] && p[1] == line[0]) {
+				line = *eol ? eol + 1 : eol;
+				continue;
+			}
+		}
+		strbuf_add(&kept, line, (size_t)(eol - line) + (*eol ? 1 : 0));
+		line = *eol ? eol + 1 : eol;
+	}
+	strbuf_release(sb);
+	*sb = kept;
+}
+
+int proc_instructions(const struct proc_spec *spec, int64_t *instructions, struct pw_error *err)
+{
+	static const char *const empty_env[] = {NULL};
+	const char *const *env = spec->env ? spec->env : empty_env;
+	const char *shell_argv[] = {"/bin/sh", "-c", NULL, NULL};
+	const char *const *argv = spec->argv;
+	struct strbuf dir = STRBUF_INIT, outfile = STRBUF_INIT, opt = STRBUF_INIT;
+	struct strbuf prog = STRBUF_INIT, valgrind = STRBUF_INIT;
+	struct proc_result res;
+	struct proc_spec vspec = *spec;
+	const char **vargv = NULL;
+	char tmpl[] = "/tmp/perfwarden-cg.XXXXXX";
+	size_t n = 0, i, k = 0;
+	int ret = 0;
+
+	proc_result_init(&res);
+	if (spec->shell_command) {
+		shell_argv[2] = spec->shell_command;
+		argv = shell_argv;
+	}
+	if (!argv || !argv[0] || !*argv[0]) {
+		ret = pw_error_set(err, PW_EINVALID, "no program to run");
+		goto done;
+	}
+	if (resolve_program("valgrind", env, &valgrind) < 0 &&
+	    resolve_program("valgrind", NULL, &valgrind) < 0) {
+		ret = pw_error_set(err, PW_ENOTFOUND,
+		                   "could not count instructions: 'valgrind' is not installed");
+		goto done;
+	}
+	if (resolve_program(argv[0], env, &prog) < 0) {
+		ret = pw_error_set(err, PW_ENOTFOUND, "could not run '%s': %s", argv[0],
+		                   strerror(ENOENT));
+		goto done;
+	}
+	if (strchr(prog.buf, '/')) {
+		struct strbuf full = STRBUF_INIT;
+		int missing;
+
+		if (prog.buf[0] != '/' && spec->cwd)
+			strbuf_addf(&full, "%s/", spec->cwd);
+		strbuf_addstr(&full, prog.buf);
+		missing = access(full.buf, X_OK) < 0;
+		if (missing)
+			ret = pw_error_errno(err, errno == ENOENT ? PW_ENOTFOUND : PW_EIO,
+			                     "could not run '%s'", argv[0]);
+		strbuf_release(&full);
+		if (missing)
+			goto done;
+	}
+	if (!mkdtemp(tmpl)) {
+		ret = pw_error_errno(err, PW_EIO, "could not create a temporary directory");
+		goto done;
+	}
+	strbuf_addstr(&dir, tmpl);
+	strbuf_addf(&outfile, "%s/cachegrind.out", dir.buf);
+	strbuf_addf(&opt, "--cachegrind-out-file=%s", outfile.buf);
+
+	while (argv[n])
+		n++;
+	vargv = calloc(n + 7, sizeof(*vargv));
+	if (!vargv)
+		abort();
+	vargv[k++] = valgrind.buf;
+	vargv[k++] = "-q";
+	vargv[k++] = "--tool=cachegrind";
+	vargv[k++] = "--cache-sim=no";
+	vargv[k++] = opt.buf;
+	vargv[k++] = prog.buf;
+	for (i = 1; i < n; i++)
+		vargv[k++] = argv[i];
+	vargv[k] = NULL;
+
+	vspec.argv = vargv;
+	vspec.shell_command = NULL;
+	vspec.env = env;
+	vspec.limits.as_bytes = PROC_LIMIT_NONE;
+	vspec.timeout_ms = spec->timeout_ms * 100;
+	vspec.stdout_mode = PROC_STDOUT_NULL;
+	vspec.no_counters = 1;
+
+	ret = proc_run(&vspec, &res, err);
+	if (ret)
+		goto done;
+	if (res.sample.timed_out) {
+		ret = pw_error_set(err, PW_ETIMEOUT,
+		                   "counting instructions of '%s' timed out after %" PRId64 " ms",
+		                   argv[0], vspec.timeout_ms);
+		goto done;
+	}
+	if (res.sample.exit_code != 0) {
+		strip_valgrind_lines(&res.stderr_tail);
+		strbuf_rtrim(&res.stderr_tail);
+		if (res.stderr_tail.len > 512) {
+			struct strbuf last = STRBUF_INIT;
+
+			strbuf_addstr(&last, "...");
+			strbuf_addstr(&last, res.stderr_tail.buf + res.stderr_tail.len - 512);
+			strbuf_release(&res.stderr_tail);
+			res.stderr_tail = last;
+		}
+		if (res.sample.term_signal)
+			ret = pw_error_set(
+			        err, PW_ERROR, "'%s' was killed by signal %d (%s) under valgrind",
+			        argv[0], res.sample.term_signal, strsignal(res.sample.term_signal));
+		else
+			ret = pw_error_set(err, PW_ERROR, "'%s' exited with %d under valgrind",
+			                   argv[0], res.sample.exit_code);
+		if (err && res.stderr_tail.len)
+			strbuf_addf(&err->msg, ": %s", res.stderr_tail.buf);
+		goto done;
+	}
+	ret = parse_cachegrind(outfile.buf, instructions, err);
+
+done:
+	if (dir.len)
+		remove_tree(dir.buf);
+	free(vargv);
+	proc_result_release(&res);
+	strbuf_release(&dir);
+	strbuf_release(&outfile);
+	strbuf_release(&opt);
+	strbuf_release(&prog);
+	strbuf_release(&valgrind);
+	return ret;
+}
