@@ -1,0 +1,74 @@
+#ifndef PERFWARDEN_API_H
+#define PERFWARDEN_API_H
+
+#include "db.h"
+#include "error.h"
+#include "strbuf.h"
+
+/*
+ * What `perfwarden serve` answers to GET requests that are not webhooks: the
+ * JSON API under /api/ and the dashboard pages (HTML, with Chart.js served
+ * from the Debian package). The HTTP server (runner/server) owns sockets and
+ * libmicrohttpd; this module only turns a path and its query parameters into
+ * a response, reading the store.
+ */
+struct api_response {
+	int status;               /* HTTP status: 200, 400, 404, 500 ... */
+	const char *content_type; /* static string, e.g. "application/json" */
+	struct strbuf body;
+	const char *cache_control; /* static string or NULL */
+};
+
+#define API_RESPONSE_INIT                                                                          \
+	{                                                                                          \
+		200, "text/plain; charset=utf-8", STRBUF_INIT, NULL                                \
+	}
+
+void api_response_release(struct api_response *resp);
+
+/* Looks up one query parameter ("limit" in ?limit=10) for api_route; NULL when absent. */
+typedef const char *(*api_param_fn)(void *ctx, const char *key);
+
+/*
+ * Answer GET `path` (no query string; parameters through `param`). Returns 0
+ * with `resp` filled (including 4xx answers such as an unknown commit: a JSON
+ * {"error": "..."} body), PW_ENOTFOUND when `path` is not one of this module's
+ * routes (the server answers 404 itself), or a negative code for a failure
+ * the server should answer with 500 (message in `err`; `resp` untouched).
+ */
+int api_route(struct store *s, const char *path, api_param_fn param, void *ctx,
+              struct api_response *resp, struct pw_error *err);
+
+/*
+ * The routes, all GET:
+ *   /                      the dashboard page      /commit/<hash>  one commit's page
+ *   /compare?a=&b=         the compare page        /static/<file>  the pages' JS and CSS
+ *   /static/chart.js       Chart.js, read at run time from api_chartjs_path() (500 when missing)
+ *   /api/repos             {"repos": [{location, name, forge_url, benchmarks: [{name,
+ *                          environments: [{fingerprint, commits, runs, latest}]}]}]}
+ *   /api/history?repo=&benchmark=&metric=&env=&limit=&before=&offset=
+ *                          {benchmark, metric, unit, order ("first-parent" when repo is a
+ *                          local repository, else "author-time"), commits: [{hash, short,
+ *                          subject, author_time, verdict, count, median, min, iqr, q1, q3,
+ *                          ratio_prev}], next (cursor for before=, or null)}, newest first;
+ *                          limit 1..5000 (default 200); q1/q3 are median -/+ iqr/2
+ *   /api/changes?repo=&benchmark=&metric=&env=
+ *                          {changes: [{hash, index, ratio, p_value}], segments: [{first,
+ *                          last, median}]}, oldest first (index into that order)
+ *   /api/commits/<hash>?repo=
+ *                          the commit and its runs (samples, verdict, logs, metadata,
+ *                          environment details, the baseline's samples when the metadata
+ *                          names a "baseline")
+ *   /api/compare?a=&b=&repo=
+ *                          per benchmark and metric: medians, ratio b/a, bootstrap CI, p
+ * Bad parameters answer 400, unknown commits or benchmarks 404, both {"error": "..."}.
+ */
+
+/* The dashboard asset `name` ("app.js", "style.css", ...) compiled into the binary; NULL if none.
+ */
+const char *api_asset(const char *name);
+
+/* Where Chart.js is read from: $PERFWARDEN_CHARTJS, else Debian's libjs-chart.js. Borrowed. */
+const char *api_chartjs_path(void);
+
+#endif

@@ -1,0 +1,141 @@
+#ifndef PERFWARDEN_PIPELINE_H
+#define PERFWARDEN_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "checkout.h"
+#include "db.h"
+#include "error.h"
+#include "judge.h"
+#include "sample.h"
+#include "spec.h"
+#include "strbuf.h"
+
+/*
+ * One commit's way through perfwarden: spec → checkout → build → measure →
+ * verify → store. The pipeline owns the open repository, the database
+ * connection and the machine's fingerprint for a whole command, so that each
+ * commit costs only its own work.
+ *
+ * Measurement policy (documented in the README):
+ *  - each benchmark runs `warmup` times (not kept) then `repeat` times, every
+ *    run a fresh process started by runner/proc: pinned to one cpu, in its own
+ *    process group, under resource limits, with ASLR off (fixed layout);
+ *  - the command is exec'd directly when it is a plain word list, through
+ *    /bin/sh -c when it uses shell syntax;
+ *  - the environment is exactly PATH, HOME, LC_ALL=C, PERFWARDEN_BENCHMARK,
+ *    PERFWARDEN_COMMIT and PERFWARDEN_OUTPUT, whose values have the same length
+ *    for every run and every commit, so the stack starts at the same address;
+ *  - every kept run's output is verified against the benchmark's golden set;
+ *    the first failure stops that benchmark (crashed, timeout, wrong-output).
+ */
+enum pipeline_flags {
+	PIPELINE_FORCE = 1 << 0,        /* measure again even when the store has the run */
+	PIPELINE_INSTRUCTIONS = 1 << 1, /* one extra run under cachegrind for the instruction count */
+	PIPELINE_NO_STORE = 1 << 2,     /* measure only; no database */
+	PIPELINE_NO_MEASURE = 1 << 3,   /* never measure: only what the store has (bisect planning) */
+};
+
+struct pipeline_options {
+	const char *repo;       /* local path or URL; NULL: the current directory's repository */
+	const char *spec_path;  /* a spec file overriding every commit's .perfwarden; NULL: none */
+	const char *golden_dir; /* NULL: paths_golden_dir() */
+	const char *workdir;    /* worktrees and outputs; NULL: $PERFWARDEN_HOME/work */
+	const char *database;   /* conninfo; NULL: $PERFWARDEN_DATABASE_URL or the embedded default */
+	int cpu;                /* -1: the first isolated cpu, else the last online one */
+	unsigned flags;         /* enum pipeline_flags */
+	/* Called with one line of progress ("abc1234 julia: run 3/15"); may be NULL. */
+	void (*progress)(void *arg, const char *line);
+	void *progress_arg;
+};
+
+#define PIPELINE_OPTIONS_INIT { NULL, NULL, NULL, NULL, NULL, -1, 0, NULL, NULL }
+
+/* One benchmark of one commit. */
+struct pipeline_bench {
+	char *name;
+	const struct spec_benchmark *spec; /* borrowed from the commit's spec */
+	enum verdict verdict;   /* before judging: ok, wrong-output, crashed, timeout, build-failed */
+	struct sample *samples; /* the kept runs, in order */
+	size_t nsamples;
+	size_t alloc;
+	int64_t instructions;   /* cachegrind's count, or SAMPLE_ABSENT */
+	struct strbuf report;   /* why it failed: diff report, exit status, missing output */
+	struct strbuf stderr_tail;
+	json_t *metadata;       /* stored with the run: cpu, aslr, judgement...; owned */
+	int reused;             /* loaded from the store instead of measured */
+	int judged;             /* runner/check set `judgement` (stored as the run's verdict) */
+	enum verdict judgement; /* ok, slower or faster against the baseline */
+};
+
+/* One commit's results. */
+struct pipeline_commit {
+	struct checkout_commit commit;
+	/*
+	 * The commit as a whole: VERDICT_OK when its benchmarks ran (see each
+	 * bench), else no-spec, bad-spec or build-failed with `message` saying why.
+	 */
+	enum verdict status;
+	struct strbuf message;
+	struct strbuf build_log; /* tail of the build output when it was built */
+	struct spec *spec;       /* the spec in force; NULL when none could be read */
+	struct strbuf worktree;  /* where it was checked out; "" when not */
+	struct pipeline_bench *benches;
+	size_t nbenches;
+};
+
+#define PIPELINE_COMMIT_INIT                                                                       \
+	{ CHECKOUT_COMMIT_INIT, VERDICT_OK, STRBUF_INIT, STRBUF_INIT, NULL, STRBUF_INIT, NULL, 0 }
+
+void pipeline_commit_release(struct pipeline_commit *pc);
+
+/* The samples' values of the judged metric as doubles (wall ns); caller frees. */
+double *pipeline_bench_values(const struct pipeline_bench *b, size_t *n);
+
+struct pipeline;
+
+/*
+ * Open the repository, read the machine's state, connect the store (unless
+ * PIPELINE_NO_STORE). The result is the caller's (pipeline_free). Errors:
+ * PW_ENOTFOUND (no repository), PW_EDB (database), PW_EINVALID (bad spec file).
+ */
+int pipeline_open(struct pipeline **out, const struct pipeline_options *opts, struct pw_error *err);
+void pipeline_free(struct pipeline *p);
+
+/* Borrowed views for the commands. */
+struct checkout_repo *pipeline_repo(struct pipeline *p);
+struct store *pipeline_store(struct pipeline *p); /* NULL with PIPELINE_NO_STORE */
+const char *pipeline_fingerprint(const struct pipeline *p);
+const char *pipeline_repo_location(const struct pipeline *p);
+json_t *pipeline_environment(const struct pipeline *p); /* borrowed */
+int pipeline_cpu(const struct pipeline *p);
+unsigned pipeline_flags(const struct pipeline *p);
+
+/*
+ * Measure commit `rev` (or reuse what the store has for it with the same spec
+ * and environment, unless PIPELINE_FORCE) and store the results. `out` is
+ * released first and filled. A commit that fails to build, crashes or gives
+ * wrong output is a result, not an error: 0 is returned and the verdicts say
+ * what happened. Negative codes: the commit is unknown (PW_ENOTFOUND), the
+ * checkout or a process could not be started (PW_EIO). A store that cannot be
+ * reached does not lose the results: they are spooled (see store_results_save)
+ * and the spool path is reported through progress.
+ */
+int pipeline_measure(struct pipeline *p, const char *rev, struct pipeline_commit *out,
+		     struct pw_error *err);
+
+/*
+ * Run `n` more kept repetitions of benchmark `bench` of an already measured
+ * commit (confirmation runs), appending to its samples. The commit must have
+ * been measured by this pipeline or reused from the store (it is checked out
+ * and built first when needed). Not stored until pipeline_save().
+ */
+int pipeline_measure_more(struct pipeline *p, struct pipeline_commit *pc, size_t bench, size_t n,
+			  struct pw_error *err);
+
+/* Store (again) everything `pc` holds, replacing its earlier runs. */
+int pipeline_save(struct pipeline *p, struct pipeline_commit *pc, struct pw_error *err);
+
+#endif
