@@ -114,9 +114,36 @@ static double median_of(const struct pipeline_bench *b)
 }
 
 /*
- * Judge benchmark `name` of `cand` against `base`, measuring more on both
- * (interleaved) while the judge is unsure. Fills `res`; sets *more when
- * confirmation runs were added (both commits then need saving).
+ * Judge the samples of `b` from index `from_b` on against those of `c` from
+ * `from_c` on.
+ */
+static int judge_slices(const struct pipeline_bench *b, size_t from_b, const struct pipeline_bench *c,
+			size_t from_c, const struct judge_options *jo, const char *name,
+			struct judge_result *res, struct pw_error *err)
+{
+	size_t nb, nc;
+	double *vb = metric_values(b, jo->metric, &nb);
+	double *vc = metric_values(c, jo->metric, &nc);
+	int ret;
+
+	if (nb <= from_b || nc <= from_c)
+		ret = pw_error_set(err, PW_EINVALID, "benchmark \"%s\": no %s to judge", name,
+				   jo->metric == JUDGE_METRIC_TIME ? "samples" : "instruction count");
+	else
+		ret = judge_compare(vb + from_b, nb - from_b, vc + from_c, nc - from_c, jo, res, err);
+	free(vb);
+	free(vc);
+	return ret;
+}
+
+/*
+ * Judge benchmark `name` of `cand` against `base`. The samples measured so
+ * far were taken at different times (each commit in turn), so a drift of the
+ * machine between them looks like a change. Hence any verdict other than a
+ * clear "ok" is confirmed by fresh runs of both, interleaved (base, cand,
+ * base, ...), and judged on those alone; rounds are added while the judge is
+ * unsure, up to the benchmark's max-repeat. Sets *more when runs were added
+ * (both commits then need saving).
  */
 static int judge_pair(struct pipeline *p, const struct check_options *opts,
 		      struct pipeline_commit *base, struct pipeline_commit *cand, const char *name,
@@ -124,8 +151,10 @@ static int judge_pair(struct pipeline *p, const struct check_options *opts,
 {
 	int bb = bench_index(base, name), cb = bench_index(cand, name);
 	const struct spec_benchmark *sb = cand->benches[cb].spec;
+	struct pipeline_bench *b = &base->benches[bb], *c = &cand->benches[cb];
 	struct judge_options jo = JUDGE_OPTIONS_INIT;
-	int ret;
+	size_t from_b = 0, from_c = 0, k;
+	int interleaved = 0, ret;
 
 	jo.threshold = sb->threshold;
 	jo.alpha = opts->alpha;
@@ -133,38 +162,34 @@ static int judge_pair(struct pipeline *p, const struct check_options *opts,
 	jo.metric = opts->metric;
 	if (jo.min_repeat > (size_t)sb->repeat)
 		jo.min_repeat = (size_t)sb->repeat;
+	if (jo.min_repeat > jo.max_repeat)
+		jo.min_repeat = jo.max_repeat;
 	for (;;) {
-		size_t nb, nc, k;
-		double *vb = metric_values(&base->benches[bb], opts->metric, &nb);
-		double *vc = metric_values(&cand->benches[cb], opts->metric, &nc);
-
-		if (!nb || !nc) {
-			free(vb);
-			free(vc);
-			return pw_error_set(err, PW_EINVALID,
-					    "benchmark \"%s\": no %s to judge for %s", name,
-					    opts->metric == JUDGE_METRIC_TIME ? "samples"
-									      : "instruction count",
-					    nc ? base->commit.short_hash : cand->commit.short_hash);
-		}
-		ret = judge_compare(vb, nb, vc, nc, &jo, res, err);
-		free(vb);
-		free(vc);
-		if (ret < 0)
+		if ((ret = judge_slices(b, from_b, c, from_c, &jo, name, res, err)) < 0)
 			return ret;
-		if (res->verdict != VERDICT_UNSURE || (opts->flags & CHECK_NO_CONFIRM) ||
-		    opts->metric != JUDGE_METRIC_TIME || (nb >= jo.max_repeat && nc >= jo.max_repeat))
+		if ((opts->flags & CHECK_NO_CONFIRM) || opts->metric != JUDGE_METRIC_TIME)
 			break;
+		if (!interleaved && res->verdict == VERDICT_OK)
+			break;
+		if (interleaved && (res->verdict != VERDICT_UNSURE ||
+				    (b->nsamples - from_b >= jo.max_repeat &&
+				     c->nsamples - from_c >= jo.max_repeat)))
+			break;
+		if (!interleaved) {
+			from_b = b->nsamples;
+			from_c = c->nsamples;
+			interleaved = 1;
+		}
 		for (k = 0; k < CHECK_CONFIRM_PAIRS; k++) {
-			if (nb + k < jo.max_repeat &&
+			if (b->nsamples - from_b < jo.max_repeat &&
 			    (ret = pipeline_measure_more(p, base, (size_t)bb, 1, err)) < 0)
 				return ret;
-			if (nc + k < jo.max_repeat &&
+			if (c->nsamples - from_c < jo.max_repeat &&
 			    (ret = pipeline_measure_more(p, cand, (size_t)cb, 1, err)) < 0)
 				return ret;
 		}
 		*more = 1;
-		if (base->benches[bb].verdict != VERDICT_OK || cand->benches[cb].verdict != VERDICT_OK)
+		if (b->verdict != VERDICT_OK || c->verdict != VERDICT_OK)
 			return 0; /* it failed while confirming: the failure speaks */
 	}
 	if (res->verdict == VERDICT_UNSURE)
