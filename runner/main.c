@@ -10,7 +10,15 @@
 #include "cmd.h"
 
 static const struct cmd commands[] = {
+	{ "check", cmd_check, "measure and judge a range of commits; fail on a regression" },
+	{ "run", cmd_run, "check out, build, measure and verify commits" },
+	{ "bisect", cmd_bisect, "find the first slower commit between a good and a bad one" },
 	{ "verify", cmd_verify, "compare an output file with a golden set" },
+	{ "system", cmd_system, "the machine's timing state: show, tune, reset" },
+	{ "db", cmd_db, "the database: status, start, stop, url, replay" },
+	{ "history", cmd_history, "timings of a benchmark over the commits, newest first" },
+	{ "show", cmd_show, "everything stored about one commit's runs" },
+	{ "compare", cmd_compare, "two commits side by side: medians, ratios, intervals" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

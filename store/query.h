@@ -1,0 +1,157 @@
+#ifndef PERFWARDEN_QUERY_H
+#define PERFWARDEN_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "sample.h"
+
+/*
+ * Reading the history back as plain C structs (no libpq outside store/):
+ * per-commit aggregates for `history`, and everything about one commit's runs
+ * (with the raw samples) for `show` and `compare`.
+ */
+
+enum store_metric {
+	STORE_METRIC_WALL,
+	STORE_METRIC_USER,
+	STORE_METRIC_SYS,
+	STORE_METRIC_MAXRSS,
+	STORE_METRIC_MINFLT,
+	STORE_METRIC_MAJFLT,
+	STORE_METRIC_NVCSW,
+	STORE_METRIC_NIVCSW,
+	STORE_METRIC_INSTRUCTIONS,
+	STORE_METRIC_CYCLES,
+	STORE_METRIC_BRANCH_MISSES,
+	STORE_METRIC_CACHE_MISSES,
+	STORE_METRIC_COUNT
+};
+
+/* "wall", "user", "sys", "maxrss", "minflt", ..., "cache_misses". */
+const char *store_metric_name(enum store_metric m);
+
+/* The unit of the stored values: "ns", "KiB" or "" (a count). */
+const char *store_metric_unit(enum store_metric m);
+
+/* Parse a metric name (as above; "wall_ns"-style column names too). PW_EINVALID if unknown. */
+int store_metric_parse(const char *name, enum store_metric *m);
+
+/* The sample's value of the metric, or SAMPLE_ABSENT. */
+int64_t store_sample_metric(const struct sample *x, enum store_metric m);
+
+/* Whether `s` looks like a (prefix of a) commit hash: 4 to 40 hex digits. */
+int store_hash_prefix_valid(const char *s);
+
+struct store_history_query {
+	const char *repo_location; /* NULL: every repository */
+	const char *benchmark;     /* required */
+	enum store_metric metric;
+	const char *fingerprint; /* NULL: every environment */
+	/*
+	 * The commits to show, newest first (e.g. first-parent order from
+	 * runner/checkout); NULL: the commits that have runs, newest author time
+	 * first. Commits in the list without a run are skipped.
+	 */
+	const char *const *hashes;
+	size_t nhashes;
+	size_t limit; /* 0: no limit */
+};
+
+/*
+ * One commit of the history: the newest matching run of the benchmark on
+ * that commit (several runs exist when environments or specs differ: pass
+ * `fingerprint` to pick one machine). Values come from the run's summary
+ * written with it (runs.summary), in store_metric_unit().
+ */
+struct store_history_row {
+	char *hash;
+	char *subject;
+	int64_t author_time; /* Unix seconds, 0 when unknown */
+	char *verdict;       /* the run's verdict, or NULL */
+	size_t count;        /* samples with this metric */
+	double median;       /* NAN when count is 0 */
+	double min;
+	double iqr;        /* q3 - q1, type-7 quantiles (percentile_cont, numpy) */
+	double ratio_prev; /* median / the next older row's median; NAN for the oldest */
+};
+
+struct store_history {
+	struct store_history_row *rows;
+	size_t nrows;
+};
+
+#define STORE_HISTORY_INIT                                                                         \
+	{                                                                                          \
+		NULL, 0                                                                            \
+	}
+
+/*
+ * Per-commit aggregates, newest first. PW_ENOTFOUND when the benchmark has no
+ * run at all (in that repository). Release `out` with store_history_release().
+ */
+int store_history_query(struct store *s, const struct store_history_query *q,
+                        struct store_history *out, struct pw_error *err);
+
+void store_history_release(struct store_history *h);
+
+/*
+ * The plan of the query store_history_query() runs for `q`, from EXPLAIN
+ * (ANALYZE, BUFFERS): one line per plan line, appended to `plan`. For the
+ * benchmark script and for looking into slow histories.
+ */
+int store_history_explain(struct store *s, const struct store_history_query *q, struct strbuf *plan,
+                          struct pw_error *err);
+
+/* One stored run with its samples (seq order). Timestamps are ISO 8601 text. */
+struct store_run_info {
+	int64_t id;
+	char *benchmark;
+	char *spec_hash;
+	char *fingerprint;
+	char *verdict;
+	char *started_at;
+	char *finished_at;
+	char *build_log_tail;
+	char *diff_report;
+	char *stderr_tail;
+	char *metadata_json;
+	struct sample *samples;
+	size_t nsamples;
+};
+
+struct store_commit_info {
+	char *repo_location;
+	char *hash;
+	char **parents;
+	size_t nparents;
+	char *author;
+	char *email;
+	char *author_time; /* ISO 8601, or NULL */
+	char *subject;
+	struct store_run_info *runs; /* ordered by benchmark, then environment */
+	size_t nruns;
+};
+
+#define STORE_COMMIT_INFO_INIT                                                                     \
+	{                                                                                          \
+		NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, 0                               \
+	}
+
+/*
+ * Everything about one commit, found by a hash prefix (>= 4 hex digits) in
+ * `repo_location` (NULL: any repository). PW_EINVALID for a malformed or
+ * ambiguous prefix, PW_ENOTFOUND for an unknown commit. A known commit with
+ * no runs is not an error (nruns = 0). Release with store_commit_info_release().
+ */
+int store_commit_load(struct store *s, const char *repo_location, const char *prefix,
+                      struct store_commit_info *out, struct pw_error *err);
+
+void store_commit_info_release(struct store_commit_info *c);
+
+/* Whether any run of `benchmark` exists (in `repo_location`, NULL: anywhere). */
+int store_benchmark_exists(struct store *s, const char *repo_location, const char *benchmark,
+                           int *exists, struct pw_error *err);
+
+#endif

@@ -1,0 +1,103 @@
+#ifndef PERFWARDEN_RESULTS_H
+#define PERFWARDEN_RESULTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "sample.h"
+
+/*
+ * Writing what was measured. The pipeline fills one `struct store_results`
+ * per commit (everything borrowed: the store copies what it needs) and calls
+ * store_results_save(): the repository, commit, environment, runs and
+ * samples go in ONE transaction (samples through COPY), so a crash or a lost
+ * connection never leaves half a commit. A run replaces an earlier run with
+ * the same (commit, benchmark, environment, spec hash): that is --force.
+ */
+
+/* A commit as libgit2 describes it. author_time in Unix seconds (0: unknown). */
+struct store_commit_meta {
+	const char *hash;           /* full 40-hex object id */
+	const char *const *parents; /* full hashes, first parent first */
+	size_t nparents;
+	const char *author;
+	const char *email;
+	int64_t author_time;
+	const char *subject;
+};
+
+/* One benchmark's run on the commit. Strings may be NULL (stored as NULL). */
+struct store_run_result {
+	const char *benchmark;
+	const char *spec_hash;
+	int64_t started_us; /* Unix microseconds; 0: unknown */
+	int64_t finished_us;
+	const char *verdict; /* ok, slower, faster, wrong-output, build-failed, ... */
+	const char *build_log_tail;
+	const char *diff_report;
+	const char *stderr_tail;
+	const char *metadata_json;    /* a JSON object, or NULL for {} */
+	const struct sample *samples; /* kept repetitions, in order (seq = index) */
+	size_t nsamples;
+};
+
+struct store_results {
+	const char *repo_location; /* absolute path of a local repository, or its URL */
+	const char *repo_name;
+	struct store_commit_meta commit;
+	const char *env_fingerprint;
+	const char *env_details_json; /* a JSON object (`system show --json`), or NULL */
+	const struct store_run_result *runs;
+	size_t nruns;
+};
+
+/*
+ * Upserts (insert, or update the descriptive columns of the existing row) that
+ * return the row's id. Usable on their own or inside a caller's transaction.
+ */
+int store_repository_upsert(struct store *s, const char *location, const char *name, int64_t *id,
+                            struct pw_error *err);
+int store_commit_upsert(struct store *s, int64_t repository_id, const struct store_commit_meta *c,
+                        int64_t *id, struct pw_error *err);
+int store_environment_upsert(struct store *s, const char *fingerprint, const char *details_json,
+                             int64_t *id, struct pw_error *err);
+
+/*
+ * Write one commit's results in one transaction, once (no retry). PW_EDB on
+ * failure (nothing of it stays), PW_EINVALID for results that name the same
+ * (benchmark, spec hash) twice or lack a repository, commit or environment.
+ */
+int store_results_write(struct store *s, const struct store_results *r, struct pw_error *err);
+
+/*
+ * Write `n` commits' results in ONE transaction (all or nothing) with one
+ * COPY for all samples: for bulk imports, where a transaction per commit
+ * would cost more than the data. Errors as store_results_write().
+ */
+int store_results_write_many(struct store *s, const struct store_results *r, size_t n,
+                             struct pw_error *err);
+
+/*
+ * Write one commit's results, keeping them whatever happens: a lost
+ * connection is retried (reconnect with backoff, up to 3 attempts); when it
+ * still cannot be stored — or `s` is NULL / not connected — the results are
+ * written to a spool file under $PERFWARDEN_HOME/spool/ (path appended to
+ * `spooled`, may be NULL) and PW_EDB is returned with a message naming the
+ * file; `perfwarden db replay` (store_spool_replay) stores it later.
+ * Returns 0 when stored. PW_EIO when even the spool file could not be written.
+ */
+int store_results_save(struct store *s, const struct store_results *r, struct strbuf *spooled,
+                       struct pw_error *err);
+
+/*
+ * Find a complete run of `benchmark` on `hash` (full hash) in `repo_location`
+ * with this spec hash and environment fingerprint, so the runner can reuse
+ * it instead of measuring again (unless --force). 0 with *run_id set when
+ * found, PW_ENOTFOUND when not.
+ */
+int store_run_find(struct store *s, const char *repo_location, const char *hash,
+                   const char *benchmark, const char *spec_hash, const char *fingerprint,
+                   int64_t *run_id, struct pw_error *err);
+
+#endif
