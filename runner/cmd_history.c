@@ -18,6 +18,7 @@
 #include "cmd.h"
 #include "paths.h"
 #include "query.h"
+#include "stats.h"
 
 static const char usage_text[] =
         "usage: perfwarden history [--repo DIR] [--benchmark NAME] [--metric METRIC]\n"
@@ -31,8 +32,12 @@ static const char usage_text[] =
         "  --branch REF      follow REF's first-parent chain in --repo (default: order by\n"
         "                    author time)\n"
         "  --limit N         at most N commits (default 50; 0: all)\n"
+        "  --changes         also find change points over the shown commits' medians\n"
+        "                    (binary segmentation, permutation-tested with a fixed seed):\n"
+        "                    gradual drifts made of steps too small to flag one by one\n"
         "  --json            {benchmark, metric, unit, commits: [{commit, subject, author_time,\n"
-        "                    verdict, samples, median, min, iqr, ratio_prev}]}, values in unit\n"
+        "                    verdict, samples, median, min, iqr, ratio_prev}],\n"
+        "                    changes: [{commit, ratio, p_value}] with --changes}, values in unit\n"
         "  --csv             a header line, then one line per commit, values in unit\n";
 
 /* A value for people: ns as ms/s, KiB as MiB, counts as they are. */
@@ -143,7 +148,8 @@ static void print_csv(const struct store_history *h, enum store_metric m)
 	}
 }
 
-static void print_json(const struct store_history *h, const char *benchmark, enum store_metric m)
+static void print_json(const struct store_history *h, const char *benchmark, enum store_metric m,
+                       json_t *changes)
 {
 	json_t *commits = json_array(), *doc;
 	size_t i;
@@ -165,6 +171,8 @@ static void print_json(const struct store_history *h, const char *benchmark, enu
 	}
 	doc = json_pack("{s:s,s:s,s:s,s:o}", "benchmark", benchmark, "metric", store_metric_name(m),
 	                "unit", store_metric_unit(m), "commits", commits);
+	if (changes)
+		json_object_set_new(doc, "changes", changes);
 	text = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
 	if (text)
 		printf("%s\n", text);
@@ -212,6 +220,82 @@ done:
 	return ret;
 }
 
+/* A level change: the first commit (newest-first row index) at the new level. */
+struct history_change {
+	size_t row;
+	double ratio;
+	double p_value;
+};
+
+/*
+ * Change points over the rows' medians, oldest first. Rows without a median
+ * are left out of the series. *out is malloc'd (the caller frees it).
+ */
+static int find_changes(const struct store_history *h, struct history_change **out, size_t *nout,
+                        struct pw_error *err)
+{
+	double *x = calloc(h->nrows ? h->nrows : 1, sizeof(*x));
+	size_t *row = calloc(h->nrows ? h->nrows : 1, sizeof(*row));
+	struct stats_change *ch = NULL;
+	size_t n = 0, nch = 0, i;
+	int ret;
+
+	*out = NULL;
+	*nout = 0;
+	if (!x || !row)
+		abort();
+	for (i = h->nrows; i-- > 0;) {
+		if (isnan(h->rows[i].median))
+			continue;
+		x[n] = h->rows[i].median;
+		row[n++] = i;
+	}
+	ret = stats_change_points(x, n, NULL, &ch, &nch, err);
+	if (ret == 0 && nch) {
+		*out = calloc(nch, sizeof(**out));
+		if (!*out)
+			abort();
+		for (i = 0; i < nch; i++) {
+			(*out)[i].row = row[ch[i].index];
+			(*out)[i].ratio = ch[i].ratio;
+			(*out)[i].p_value = ch[i].p_value;
+		}
+		*nout = nch;
+	}
+	free(ch);
+	free(x);
+	free(row);
+	return ret;
+}
+
+static void print_changes(const struct store_history *h, const struct history_change *ch, size_t n)
+{
+	size_t i;
+
+	if (!n) {
+		printf("\nno change points among these %zu commits\n", h->nrows);
+		return;
+	}
+	printf("\nchange points (oldest first):\n");
+	for (i = 0; i < n; i++) {
+		const struct store_history_row *r = &h->rows[ch[i].row];
+
+		printf("  %-12.12s  %+.1f%%  p=%.3g  %s\n", r->hash, (ch[i].ratio - 1) * 100,
+		       ch[i].p_value, r->subject ? r->subject : "");
+	}
+}
+
+static json_t *changes_json(const struct store_history *h, const struct history_change *ch, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:s,s:f,s:f}", "commit", h->rows[ch[i].row].hash,
+		                                   "ratio", ch[i].ratio, "p_value", ch[i].p_value));
+	return a;
+}
+
 int cmd_history(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -223,6 +307,7 @@ int cmd_history(int argc, char **argv)
 	        {"limit", required_argument, NULL, 'n'},
 	        {"json", no_argument, NULL, 'j'},
 	        {"csv", no_argument, NULL, 'c'},
+	        {"changes", no_argument, NULL, 'C'},
 	        {"database", required_argument, NULL, 'd'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
@@ -234,7 +319,9 @@ int cmd_history(int argc, char **argv)
 	struct pw_error err = PW_ERROR_INIT;
 	struct strbuf location = STRBUF_INIT;
 	const char *conninfo = NULL, *repo = NULL, *branch = NULL, **hashes = NULL;
-	int c, json = 0, csv = 0, ret = CMD_OK, r;
+	struct history_change *changes = NULL;
+	size_t nchanges = 0;
+	int c, json = 0, csv = 0, want_changes = 0, ret = CMD_OK, r;
 	char *end;
 
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
@@ -269,6 +356,9 @@ int cmd_history(int argc, char **argv)
 			break;
 		case 'c':
 			csv = 1;
+			break;
+		case 'C':
+			want_changes = 1;
 			break;
 		case 'd':
 			conninfo = optarg;
@@ -309,13 +399,23 @@ int cmd_history(int argc, char **argv)
 		ret = r == PW_ENOTFOUND ? CMD_FAIL : CMD_ERROR;
 		goto done;
 	}
-	if (json)
-		print_json(&h, q.benchmark, q.metric);
-	else if (csv)
+	if (want_changes && find_changes(&h, &changes, &nchanges, &err) < 0) {
+		cmd_errorf("history", "%s", pw_error_message(&err));
+		ret = CMD_ERROR;
+		goto done;
+	}
+	if (json) {
+		print_json(&h, q.benchmark, q.metric, want_changes ? changes_json(&h, changes, nchanges)
+		                                                   : NULL);
+	} else if (csv) {
 		print_csv(&h, q.metric);
-	else
+	} else {
 		print_table(&h, q.metric);
+		if (want_changes)
+			print_changes(&h, changes, nchanges);
+	}
 done:
+	free(changes);
 	store_history_release(&h);
 	checkout_list_release(&list);
 	free(hashes);
