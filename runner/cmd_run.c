@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "proc.h"
 #include "report.h"
 
 static const char usage[] =
@@ -101,8 +102,13 @@ int cmd_run(int argc, char **argv)
 		free(text);
 		json_decref(doc);
 	} else {
+		const char *why = NULL;
+
 		report_run_table(pcs, list.ncommits, &out);
-		fputs(out.buf ? out.buf : "", stdout);
+		fputs(strbuf_str(&out), stdout);
+		if (!proc_counters_available(&why))
+			printf("\nhardware counters: not available on this machine (%s); stored as absent\n",
+			       why ? why : "unknown reason");
 	}
 	code = failed ? CMD_FAIL : CMD_OK;
 done:

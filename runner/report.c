@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proc.h"
 #include "report.h"
 #include "stats.h"
 
@@ -206,7 +207,12 @@ json_t *report_run_json(const struct pipeline_commit *pcs, size_t n, json_t *env
 	json_t *root = json_object(), *commits = json_array();
 	size_t i, k, s;
 
+	const char *why = NULL;
+	int counters = proc_counters_available(&why);
+
 	json_object_set_new(root, "fingerprint", json_string(fingerprint));
+	json_object_set_new(root, "hardware_counters",
+			    counters ? json_true() : json_string(why ? why : "not available"));
 	json_object_set(root, "environment", environment ? environment : json_null());
 	for (i = 0; i < n; i++) {
 		const struct pipeline_commit *pc = &pcs[i];
