@@ -19,6 +19,7 @@ static const struct cmd commands[] = {
 	{ "history", cmd_history, "timings of a benchmark over the commits, newest first" },
 	{ "show", cmd_show, "everything stored about one commit's runs" },
 	{ "compare", cmd_compare, "two commits side by side: medians, ratios, intervals" },
+	{ "report", cmd_report, "write the history chart and verdicts as one HTML file" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -1,0 +1,877 @@
+/*
+ * The read side of `perfwarden serve`: the JSON API the dashboard consumes and
+ * the dashboard's pages themselves. runner/server hands every GET that is not
+ * a webhook or health route to api_route(), which turns the path and its
+ * query parameters into a response from the store (store/query.h,
+ * store/catalog.h) and the pure statistics (runner/stats.h). The pages are
+ * static assets compiled into the binary (runner/assets/, assets.inc); they
+ * fetch the JSON and draw it with Chart.js, which is read at run time from
+ * Debian's libjs-chart.js. The static HTML report (runner/report_html) asks
+ * this module for the same JSON.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "api.h"
+#include "catalog.h"
+#include "checkout.h"
+#include "judge.h"
+#include "query.h"
+#include "stats.h"
+
+#define API_LIMIT_DEFAULT 200
+#define API_LIMIT_MAX     5000
+#define API_SHORT         12
+
+static const struct {
+	const char *name;
+	const char *text;
+} assets[] = {
+#include "assets.inc"
+};
+
+const char *api_asset(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(assets) / sizeof(assets[0]); i++)
+		if (!strcmp(assets[i].name, name))
+			return assets[i].text;
+	return NULL;
+}
+
+const char *api_chartjs_path(void)
+{
+	const char *env = getenv("PERFWARDEN_CHARTJS");
+
+	return env && *env ? env : "/usr/share/javascript/chart.js/chart.min.js";
+}
+
+void api_response_release(struct api_response *resp)
+{
+	strbuf_release(&resp->body);
+}
+
+static json_t *num(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *str(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *short_hash(const char *hash)
+{
+	return hash ? json_stringn(hash, strnlen(hash, API_SHORT)) : json_null();
+}
+
+static int respond_json(struct api_response *resp, int status, json_t *doc)
+{
+	char *text = json_dumps(doc, JSON_COMPACT | JSON_ESCAPE_SLASH);
+
+	json_decref(doc);
+	if (!text)
+		abort();
+	resp->status = status;
+	resp->content_type = "application/json";
+	resp->cache_control = "no-store";
+	strbuf_reset(&resp->body);
+	strbuf_addstr(&resp->body, text);
+	free(text);
+	return 0;
+}
+
+static int respond_error(struct api_response *resp, int status, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+static int respond_error(struct api_response *resp, int status, const char *fmt, ...)
+{
+	struct strbuf msg = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	respond_json(resp, status, json_pack("{s:s}", "error", strbuf_str(&msg)));
+	strbuf_release(&msg);
+	return 0;
+}
+
+/* A store error as an HTTP answer: 4xx for what the request got wrong, else the caller's 500. */
+static int respond_store_error(struct api_response *resp, int ret, struct pw_error *err)
+{
+	if (ret == PW_ENOTFOUND)
+		return respond_error(resp, 404, "%s", pw_error_message(err));
+	if (ret == PW_EINVALID)
+		return respond_error(resp, 400, "%s", pw_error_message(err));
+	return ret;
+}
+
+static int respond_text(struct api_response *resp, const char *type, const char *text,
+                        const char *cache)
+{
+	resp->status = 200;
+	resp->content_type = type;
+	resp->cache_control = cache;
+	strbuf_reset(&resp->body);
+	strbuf_addstr(&resp->body, text);
+	return 0;
+}
+
+static const char *param_get(api_param_fn param, void *ctx, const char *key)
+{
+	const char *v = param ? param(ctx, key) : NULL;
+
+	return v && *v ? v : NULL;
+}
+
+/* A count in [lo, hi]; 0 when absent (*out = def), -1 when malformed or out of range. */
+static int param_size(api_param_fn param, void *ctx, const char *key, size_t def, size_t lo,
+                      size_t hi, size_t *out)
+{
+	const char *v = param_get(param, ctx, key);
+	char *end;
+	unsigned long long n;
+
+	*out = def;
+	if (!v)
+		return 0;
+	if (strspn(v, "0123456789") != strlen(v) || strlen(v) > 9)
+		return -1;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || *end || n < lo || n > hi)
+		return -1;
+	*out = (size_t)n;
+	return 0;
+}
+
+/* The forge's web page of `hash` when the repository location is a web URL; NULL otherwise. */
+static json_t *forge_url(const char *location, const char *hash)
+{
+	struct strbuf url = STRBUF_INIT;
+	json_t *out;
+	size_t len;
+
+	if (!location)
+		return json_null();
+	if (!strncmp(location, "https://", 8) || !strncmp(location, "http://", 7)) {
+		strbuf_addstr(&url, location);
+	} else if (!strncmp(location, "git@", 4) && strchr(location, ':')) {
+		const char *colon = strchr(location, ':');
+
+		strbuf_addstr(&url, "https://");
+		strbuf_add(&url, location + 4, (size_t)(colon - location - 4));
+		strbuf_addch(&url, '/');
+		strbuf_addstr(&url, colon + 1);
+	} else {
+		return json_null();
+	}
+	while (url.len && url.buf[url.len - 1] == '/')
+		strbuf_setlen(&url, url.len - 1);
+	len = url.len;
+	if (len > 4 && !strcmp(url.buf + len - 4, ".git"))
+		strbuf_setlen(&url, len - 4);
+	if (hash)
+		strbuf_addf(&url, "/commit/%s", hash);
+	out = json_string(strbuf_str(&url));
+	strbuf_release(&url);
+	return out;
+}
+
+/* ---- /api/repos ---- */
+
+static json_t *find_named(json_t *array, const char *key, const char *value)
+{
+	size_t i;
+	json_t *item;
+
+	json_array_foreach(array, i, item)
+	{
+		if (!strcmp(json_string_value(json_object_get(item, key)), value))
+			return item;
+	}
+	return NULL;
+}
+
+static int route_repos(struct store *s, struct api_response *resp, struct pw_error *err)
+{
+	struct store_catalog cat = STORE_CATALOG_INIT;
+	json_t *repos = json_array();
+	size_t i;
+	int ret;
+
+	if ((ret = store_catalog_load(s, &cat, err)) < 0)
+		goto done;
+	for (i = 0; i < cat.nrows; i++) {
+		const struct store_catalog_row *row = &cat.rows[i];
+		json_t *repo = find_named(repos, "location", row->repo_location), *bench;
+
+		if (!repo) {
+			repo = json_pack("{s:s,s:o,s:o,s:[]}", "location", row->repo_location,
+			                 "name", str(row->repo_name), "forge_url",
+			                 forge_url(row->repo_location, NULL), "benchmarks");
+			json_array_append_new(repos, repo);
+		}
+		bench = find_named(json_object_get(repo, "benchmarks"), "name", row->benchmark);
+		if (!bench) {
+			bench = json_pack("{s:s,s:[]}", "name", row->benchmark, "environments");
+			json_array_append_new(json_object_get(repo, "benchmarks"), bench);
+		}
+		json_array_append_new(json_object_get(bench, "environments"),
+		                      json_pack("{s:s,s:I,s:I,s:o}", "fingerprint",
+		                                row->fingerprint, "commits",
+		                                (json_int_t)row->commits, "runs",
+		                                (json_int_t)row->runs, "latest", str(row->latest)));
+	}
+	ret = respond_json(resp, 200, json_pack("{s:O}", "repos", repos));
+done:
+	json_decref(repos);
+	store_catalog_release(&cat);
+	return ret;
+}
+
+/* ---- /api/history and /api/changes ---- */
+
+struct history_request {
+	const char *repo;
+	const char *benchmark;
+	enum store_metric metric;
+	const char *env;
+	size_t limit;  /* 0: all */
+	size_t offset; /* rows to skip after the cursor */
+	const char *before;
+};
+
+/* The first-parent chain of HEAD when `repo` is a local repository; 0 with list empty otherwise. */
+static void first_parents(const char *repo, struct checkout_list *list)
+{
+	struct checkout_repo *r = NULL;
+	struct pw_error err = PW_ERROR_INIT;
+	struct stat st;
+
+	if (!repo || repo[0] != '/' || stat(repo, &st) || !S_ISDIR(st.st_mode))
+		return;
+	if (checkout_repo_open(&r, repo, NULL, &err) == 0 &&
+	    checkout_first_parents(r, "HEAD", 0, list, &err) < 0)
+		checkout_list_release(list);
+	checkout_repo_free(r);
+	pw_error_release(&err);
+}
+
+static int prefix_matches(const char *hash, const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; prefix[i]; i++)
+		if (!hash[i] || (hash[i] | 0x20) != (prefix[i] | 0x20))
+			return 0;
+	return 1;
+}
+
+/*
+ * The history rows of `req`, newest first. When paged, one more row than the
+ * page is read (so the page's last ratio_prev is known and `*more` is set);
+ * `*first` is the index of the page's first row in `out`.
+ */
+static int history_load(struct store *s, const struct history_request *req,
+                        struct store_history *out, size_t *first, size_t *npage, int *more,
+                        const char **order, struct pw_error *err)
+{
+	struct checkout_list list = CHECKOUT_LIST_INIT;
+	struct store_history_query q = {0};
+	const char **hashes = NULL;
+	size_t i, start = 0, n;
+	int ret = 0;
+
+	*first = 0;
+	*npage = 0;
+	*more = 0;
+	q.repo_location = req->repo;
+	q.benchmark = req->benchmark;
+	q.metric = req->metric;
+	q.fingerprint = req->env;
+	first_parents(req->repo, &list);
+	*order = list.ncommits ? "first-parent" : "author-time";
+	if (list.ncommits) {
+		if (req->before) {
+			for (start = 0; start < list.ncommits; start++)
+				if (prefix_matches(list.commits[start].hash, req->before))
+					break;
+			if (start == list.ncommits) {
+				ret = pw_error_set(err, PW_EINVALID,
+				                   "'%s' is not on the first-parent history",
+				                   req->before);
+				goto done;
+			}
+			start++;
+		}
+		hashes = calloc(list.ncommits - start + 1, sizeof(*hashes));
+		if (!hashes)
+			abort();
+		for (i = start; i < list.ncommits; i++)
+			hashes[i - start] = list.commits[i].hash;
+		q.hashes = hashes;
+		q.nhashes = list.ncommits - start;
+		if (!q.nhashes)
+			goto done; /* the cursor was the oldest commit: an empty page */
+		if (req->limit)
+			q.limit = req->offset + req->limit + 1;
+	} else if (req->limit && !req->before) {
+		q.limit = req->offset + req->limit + 1;
+	}
+	if ((ret = store_history_query(s, &q, out, err)) < 0)
+		goto done;
+	if (q.hashes && !out->nrows && !req->before) {
+		/* HEAD's chain holds none of the measured commits (another branch): by time. */
+		q.hashes = NULL;
+		q.nhashes = 0;
+		*order = "author-time";
+		if ((ret = store_history_query(s, &q, out, err)) < 0)
+			goto done;
+	}
+	start = 0;
+	if (!list.ncommits && req->before) {
+		for (start = 0; start < out->nrows; start++)
+			if (prefix_matches(out->rows[start].hash, req->before))
+				break;
+		if (start == out->nrows) {
+			ret = pw_error_set(err, PW_EINVALID, "'%s' is not in this history",
+			                   req->before);
+			goto done;
+		}
+		start++;
+	}
+	start += req->offset;
+	if (start > out->nrows)
+		start = out->nrows;
+	n = out->nrows - start;
+	if (req->limit && n > req->limit) {
+		n = req->limit;
+		*more = 1;
+	}
+	*first = start;
+	*npage = n;
+done:
+	free(hashes);
+	checkout_list_release(&list);
+	return ret;
+}
+
+/* Parse the parameters common to history and changes; 1 when a 400 answer was made. */
+static int history_params(api_param_fn param, void *ctx, struct history_request *req,
+                          struct api_response *resp)
+{
+	const char *metric = param_get(param, ctx, "metric");
+	const char *limit_key = "limit";
+
+	memset(req, 0, sizeof(*req));
+	req->repo = param_get(param, ctx, "repo");
+	req->benchmark = param_get(param, ctx, "benchmark");
+	req->env = param_get(param, ctx, "env");
+	req->before = param_get(param, ctx, "before");
+	if (!req->benchmark)
+		return !respond_error(resp, 400, "missing parameter 'benchmark'");
+	req->metric = STORE_METRIC_WALL;
+	if (metric && store_metric_parse(metric, &req->metric) < 0)
+		return !respond_error(resp, 400, "unknown metric '%s'", metric);
+	if (param_size(param, ctx, limit_key, API_LIMIT_DEFAULT, 1, API_LIMIT_MAX, &req->limit))
+		return !respond_error(resp, 400, "'limit' must be a number from 1 to %d",
+		                      API_LIMIT_MAX);
+	if (param_size(param, ctx, "offset", 0, 0, 100000000, &req->offset))
+		return !respond_error(resp, 400, "'offset' must be a non-negative number");
+	if (req->before && !store_hash_prefix_valid(req->before))
+		return !respond_error(
+		        resp, 400, "'before' must be a commit hash (4 to 40 hexadecimal digits)");
+	return 0;
+}
+
+static json_t *history_row_json(const struct store_history_row *r)
+{
+	double half = r->iqr / 2;
+
+	return json_pack("{s:s,s:o,s:o,s:I,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "hash", r->hash,
+	                 "short", short_hash(r->hash), "subject", str(r->subject), "author_time",
+	                 (json_int_t)r->author_time, "verdict", str(r->verdict), "count",
+	                 (json_int_t)r->count, "median", num(r->median), "min", num(r->min), "iqr",
+	                 num(r->iqr), "q1", num(r->median - half), "q3", num(r->median + half),
+	                 "ratio_prev", num(r->ratio_prev));
+}
+
+static int route_history(struct store *s, api_param_fn param, void *ctx, struct api_response *resp,
+                         struct pw_error *err)
+{
+	struct store_history h = STORE_HISTORY_INIT;
+	struct history_request req;
+	const char *order;
+	size_t first, n, i;
+	json_t *commits;
+	int ret, more;
+
+	if (history_params(param, ctx, &req, resp))
+		return 0;
+	ret = history_load(s, &req, &h, &first, &n, &more, &order, err);
+	if (ret < 0) {
+		ret = respond_store_error(resp, ret, err);
+		goto done;
+	}
+	commits = json_array();
+	for (i = first; i < first + n; i++)
+		json_array_append_new(commits, history_row_json(&h.rows[i]));
+	ret = respond_json(
+	        resp, 200,
+	        json_pack("{s:o,s:s,s:s,s:s,s:o,s:s,s:I,s:o,s:o}", "repo", str(req.repo),
+	                  "benchmark", req.benchmark, "metric", store_metric_name(req.metric),
+	                  "unit", store_metric_unit(req.metric), "env", str(req.env), "order",
+	                  order, "limit", (json_int_t)req.limit, "commits", commits, "next",
+	                  more ? json_string(h.rows[first + n - 1].hash) : json_null()));
+done:
+	store_history_release(&h);
+	return ret;
+}
+
+/* Whether the verdict says the commit's timings are not valid ones (wrong output, crash...). */
+static int failed(const char *verdict)
+{
+	enum verdict v;
+
+	return verdict && verdict_parse(verdict, &v, NULL) == 0 && verdict_is_failure(v);
+}
+
+static int route_changes(struct store *s, api_param_fn param, void *ctx, struct api_response *resp,
+                         struct pw_error *err)
+{
+	struct store_history h = STORE_HISTORY_INIT;
+	struct stats_change_options opts = STATS_CHANGE_OPTIONS_INIT;
+	struct stats_change *changes = NULL;
+	struct history_request req;
+	const char *order;
+	size_t first, n, i, k, nchanges = 0, nseries = 0;
+	double *series = NULL;
+	const char **hashes = NULL;
+	json_t *jchanges, *segments;
+	int ret, more;
+
+	if (history_params(param, ctx, &req, resp))
+		return 0;
+	req.limit = 0;
+	req.offset = 0;
+	req.before = NULL;
+	ret = history_load(s, &req, &h, &first, &n, &more, &order, err);
+	if (ret < 0) {
+		ret = respond_store_error(resp, ret, err);
+		goto done;
+	}
+	series = calloc(h.nrows + 1, sizeof(*series));
+	hashes = calloc(h.nrows + 1, sizeof(*hashes));
+	if (!series || !hashes)
+		abort();
+	for (i = h.nrows; i-- > 0;) {
+		if (h.rows[i].count && isfinite(h.rows[i].median) && !failed(h.rows[i].verdict)) {
+			series[nseries] = h.rows[i].median;
+			hashes[nseries++] = h.rows[i].hash;
+		}
+	}
+	if (nseries > 1000)
+		opts.permutations = 199;
+	if ((ret = stats_change_points(series, nseries, &opts, &changes, &nchanges, err)) < 0)
+		goto done;
+	jchanges = json_array();
+	segments = json_array();
+	for (k = 0; k <= nchanges && nseries; k++) {
+		size_t lo = k ? changes[k - 1].index : 0;
+		size_t hi = k < nchanges ? changes[k].index : nseries;
+		double level = NAN;
+
+		stats_median(series + lo, hi - lo, &level, NULL);
+		json_array_append_new(segments,
+		                      json_pack("{s:s,s:s,s:I,s:I,s:o}", "first", hashes[lo],
+		                                "last", hashes[hi - 1], "from", (json_int_t)lo,
+		                                "to", (json_int_t)(hi - 1), "median", num(level)));
+		if (k < nchanges)
+			json_array_append_new(
+			        jchanges, json_pack("{s:s,s:o,s:I,s:o,s:o}", "hash", hashes[hi],
+			                            "short", short_hash(hashes[hi]), "index",
+			                            (json_int_t)hi, "ratio", num(changes[k].ratio),
+			                            "p_value", num(changes[k].p_value)));
+	}
+	ret = respond_json(resp, 200,
+	                   json_pack("{s:s,s:s,s:s,s:I,s:o,s:o}", "benchmark", req.benchmark,
+	                             "metric", store_metric_name(req.metric), "order", order,
+	                             "points", (json_int_t)nseries, "changes", jchanges, "segments",
+	                             segments));
+done:
+	free(changes);
+	free(series);
+	free(hashes);
+	store_history_release(&h);
+	return ret;
+}
+
+/* ---- /api/commits/<hash> ---- */
+
+static json_t *sample_json(const struct sample *x)
+{
+	json_t *o = json_object();
+	int m;
+
+	for (m = 0; m < STORE_METRIC_COUNT; m++) {
+		int64_t v = store_sample_metric(x, (enum store_metric)m);
+
+		json_object_set_new(o, store_metric_name((enum store_metric)m),
+		                    v == SAMPLE_ABSENT ? json_null() : json_integer(v));
+	}
+	json_object_set_new(o, "exit_code", json_integer(x->exit_code));
+	json_object_set_new(o, "term_signal", json_integer(x->term_signal));
+	json_object_set_new(o, "timed_out", json_boolean(x->timed_out));
+	return o;
+}
+
+/* The values of metric m over the samples that have it (malloc'd; *n set). */
+static double *metric_values(const struct sample *x, size_t nx, enum store_metric m, size_t *n)
+{
+	double *v = calloc(nx + 1, sizeof(*v));
+	size_t i;
+
+	if (!v)
+		abort();
+	*n = 0;
+	for (i = 0; i < nx; i++) {
+		int64_t val = store_sample_metric(&x[i], m);
+
+		if (val != SAMPLE_ABSENT)
+			v[(*n)++] = (double)val;
+	}
+	return v;
+}
+
+static json_t *summary_json(const struct sample *x, size_t nx, enum store_metric m)
+{
+	struct stats_summary sum;
+	size_t n;
+	double *v = metric_values(x, nx, m, &n);
+	json_t *out = json_null();
+
+	if (n && stats_summarize(v, n, &sum, NULL) == 0)
+		out = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "n", (json_int_t)n, "median",
+		                num(sum.median), "min", num(sum.min), "max", num(sum.max), "q1",
+		                num(sum.q1), "q3", num(sum.q3), "mean", num(sum.mean));
+	free(v);
+	return out;
+}
+
+static json_t *run_baseline(struct store *s, const char *repo, const struct store_run_info *run,
+                            const char *baseline)
+{
+	struct store_commit_info base = STORE_COMMIT_INFO_INIT;
+	struct pw_error err = PW_ERROR_INIT;
+	json_t *out = NULL, *samples;
+	size_t i, k;
+
+	if (!store_hash_prefix_valid(baseline) ||
+	    store_commit_load(s, repo, baseline, &base, &err) < 0)
+		goto done;
+	for (i = 0; i < base.nruns && !out; i++) {
+		const struct store_run_info *b = &base.runs[i];
+
+		if (strcmp(b->benchmark, run->benchmark) ||
+		    strcmp(b->fingerprint, run->fingerprint))
+			continue;
+		samples = json_array();
+		for (k = 0; k < b->nsamples; k++)
+			json_array_append_new(samples, sample_json(&b->samples[k]));
+		out = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o}", "hash", base.hash, "short",
+		                short_hash(base.hash), "subject", str(base.subject), "verdict",
+		                str(b->verdict), "samples", samples, "summary",
+		                summary_json(b->samples, b->nsamples, STORE_METRIC_WALL));
+	}
+done:
+	store_commit_info_release(&base);
+	pw_error_release(&err);
+	return out ? out : json_null();
+}
+
+static json_t *run_json(struct store *s, const struct store_commit_info *c,
+                        const struct store_run_info *r)
+{
+	struct strbuf details = STRBUF_INIT;
+	json_t *metadata = NULL, *env_details = NULL, *samples = json_array(), *baseline;
+	const char *base_hash;
+	size_t k;
+
+	if (r->metadata_json)
+		metadata = json_loads(r->metadata_json, 0, NULL);
+	if (!json_is_object(metadata)) {
+		json_decref(metadata);
+		metadata = json_object();
+	}
+	if (r->fingerprint && store_environment_details(s, r->fingerprint, &details, NULL) == 0)
+		env_details = json_loads(strbuf_str(&details), 0, NULL);
+	strbuf_release(&details);
+	for (k = 0; k < r->nsamples; k++)
+		json_array_append_new(samples, sample_json(&r->samples[k]));
+	base_hash = json_string_value(json_object_get(metadata, "baseline"));
+	baseline = base_hash ? run_baseline(s, c->repo_location, r, base_hash) : json_null();
+	return json_pack("{s:I,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:o,s:o},s:o,s:o}", "id",
+	                 (json_int_t)r->id, "benchmark", r->benchmark, "spec_hash",
+	                 str(r->spec_hash), "verdict", str(r->verdict), "started_at",
+	                 str(r->started_at), "finished_at", str(r->finished_at), "build_log_tail",
+	                 str(r->build_log_tail), "diff_report", str(r->diff_report), "stderr_tail",
+	                 str(r->stderr_tail), "metadata", metadata, "summary",
+	                 summary_json(r->samples, r->nsamples, STORE_METRIC_WALL), "environment",
+	                 "fingerprint", str(r->fingerprint), "details",
+	                 env_details ? env_details : json_object(), "samples", samples, "baseline",
+	                 baseline);
+}
+
+static int route_commit(struct store *s, const char *prefix, api_param_fn param, void *ctx,
+                        struct api_response *resp, struct pw_error *err)
+{
+	struct store_commit_info c = STORE_COMMIT_INFO_INIT;
+	json_t *runs, *parents;
+	size_t i;
+	int ret;
+
+	if (!store_hash_prefix_valid(prefix))
+		return respond_error(resp, 400,
+		                     "'%s' is not a commit hash (4 to 40 hexadecimal digits)",
+		                     prefix);
+	ret = store_commit_load(s, param_get(param, ctx, "repo"), prefix, &c, err);
+	if (ret < 0) {
+		ret = respond_store_error(resp, ret, err);
+		goto done;
+	}
+	runs = json_array();
+	for (i = 0; i < c.nruns; i++)
+		json_array_append_new(runs, run_json(s, &c, &c.runs[i]));
+	parents = json_array();
+	for (i = 0; i < c.nparents; i++)
+		json_array_append_new(parents, json_string(c.parents[i]));
+	ret = respond_json(resp, 200,
+	                   json_pack("{s:s,s:o,s:{s:o,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "hash",
+	                             c.hash, "short", short_hash(c.hash), "repo", "location",
+	                             str(c.repo_location), "forge_url",
+	                             forge_url(c.repo_location, NULL), "forge_url",
+	                             forge_url(c.repo_location, c.hash), "parents", parents,
+	                             "author", str(c.author), "email", str(c.email), "author_time",
+	                             str(c.author_time), "subject", str(c.subject), "runs", runs));
+done:
+	store_commit_info_release(&c);
+	return ret;
+}
+
+/* ---- /api/compare?a=&b= ---- */
+
+static json_t *compare_metric(const struct store_run_info *ra, const struct store_run_info *rb,
+                              enum store_metric m)
+{
+	struct stats_ci ci = {NAN, NAN, NAN};
+	struct stats_mwu mwu = {NAN, NAN, 0, 0};
+	double *va, *vb, ma = NAN, mb = NAN;
+	size_t na, nb;
+	json_t *out = NULL;
+
+	va = metric_values(ra->samples, ra->nsamples, m, &na);
+	vb = metric_values(rb->samples, rb->nsamples, m, &nb);
+	if (!na || !nb)
+		goto done;
+	stats_median(va, na, &ma, NULL);
+	stats_median(vb, nb, &mb, NULL);
+	if (stats_bootstrap_ratio(va, na, vb, nb, STATS_BOOTSTRAP_RESAMPLES, 0.95,
+	                          STATS_BOOTSTRAP_SEED, &ci, NULL) < 0)
+		ci.lo = ci.hi = NAN;
+	if (stats_mann_whitney(vb, nb, va, na, STATS_MWU_AUTO, &mwu, NULL) < 0)
+		mwu.p_value = NAN;
+	out = json_pack("{s:s,s:s,s:I,s:I,s:o,s:o,s:o,s:[o,o],s:o}", "metric", store_metric_name(m),
+	                "unit", store_metric_unit(m), "n_a", (json_int_t)na, "n_b", (json_int_t)nb,
+	                "median_a", num(ma), "median_b", num(mb), "ratio",
+	                num(ma > 0 ? mb / ma : NAN), "ci", num(ci.lo), num(ci.hi), "p_value",
+	                num(mwu.p_value));
+done:
+	free(va);
+	free(vb);
+	return out;
+}
+
+static const struct store_run_info *matching_run(const struct store_commit_info *c,
+                                                 const struct store_run_info *r)
+{
+	const struct store_run_info *same_bench = NULL;
+	size_t i;
+
+	for (i = 0; i < c->nruns; i++) {
+		if (strcmp(c->runs[i].benchmark, r->benchmark))
+			continue;
+		if (!strcmp(c->runs[i].fingerprint, r->fingerprint))
+			return &c->runs[i];
+		if (!same_bench)
+			same_bench = &c->runs[i];
+	}
+	return same_bench;
+}
+
+static json_t *commit_brief(const struct store_commit_info *c)
+{
+	return json_pack("{s:s,s:o,s:o,s:o}", "hash", c->hash, "short", short_hash(c->hash),
+	                 "subject", str(c->subject), "author_time", str(c->author_time));
+}
+
+static int route_compare(struct store *s, api_param_fn param, void *ctx, struct api_response *resp,
+                         struct pw_error *err)
+{
+	struct store_commit_info ca = STORE_COMMIT_INFO_INIT, cb = STORE_COMMIT_INFO_INIT;
+	const char *a = param_get(param, ctx, "a"), *b = param_get(param, ctx, "b");
+	const char *repo = param_get(param, ctx, "repo");
+	json_t *benchmarks;
+	size_t i;
+	int ret = 0, m;
+
+	if (!a || !b)
+		return respond_error(resp, 400, "missing parameter '%s'", a ? "b" : "a");
+	if (!store_hash_prefix_valid(a) || !store_hash_prefix_valid(b))
+		return respond_error(resp, 400,
+		                     "'%s' is not a commit hash (4 to 40 hexadecimal digits)",
+		                     store_hash_prefix_valid(a) ? b : a);
+	if ((ret = store_commit_load(s, repo, a, &ca, err)) < 0 ||
+	    (ret = store_commit_load(s, repo, b, &cb, err)) < 0) {
+		ret = respond_store_error(resp, ret, err);
+		goto done;
+	}
+	benchmarks = json_array();
+	for (i = 0; i < ca.nruns; i++) {
+		const struct store_run_info *ra = &ca.runs[i], *rb = matching_run(&cb, ra);
+		json_t *metrics;
+
+		if (!rb || matching_run(&ca, rb) != ra)
+			continue;
+		metrics = json_array();
+		for (m = 0; m < STORE_METRIC_COUNT; m++) {
+			json_t *row = compare_metric(ra, rb, (enum store_metric)m);
+
+			if (row)
+				json_array_append_new(metrics, row);
+		}
+		json_array_append_new(
+		        benchmarks, json_pack("{s:s,s:s,s:s,s:b,s:o,s:o,s:o}", "benchmark",
+		                              ra->benchmark, "fingerprint_a", ra->fingerprint,
+		                              "fingerprint_b", rb->fingerprint, "same_environment",
+		                              !strcmp(ra->fingerprint, rb->fingerprint),
+		                              "verdict_a", str(ra->verdict), "verdict_b",
+		                              str(rb->verdict), "metrics", metrics));
+	}
+	ret = respond_json(resp, 200,
+	                   json_pack("{s:o,s:o,s:f,s:o}", "a", commit_brief(&ca), "b",
+	                             commit_brief(&cb), "confidence", 0.95, "benchmarks",
+	                             benchmarks));
+done:
+	store_commit_info_release(&ca);
+	store_commit_info_release(&cb);
+	return ret;
+}
+
+/* ---- pages and static files ---- */
+
+static int route_asset(const char *name, const char *type, struct api_response *resp)
+{
+	const char *text = api_asset(name);
+
+	if (!text)
+		return PW_ENOTFOUND;
+	return respond_text(resp, type, text, "no-cache");
+}
+
+static int route_chartjs(struct api_response *resp)
+{
+	const char *path = api_chartjs_path();
+
+	strbuf_reset(&resp->body);
+	if (strbuf_read_file(&resp->body, path) < 0) {
+		int e = errno;
+
+		strbuf_reset(&resp->body);
+		strbuf_addf(&resp->body,
+		            "chart.js is not available: could not read '%s': %s (install Debian's "
+		            "libjs-chart.js)\n",
+		            path, strerror(e));
+		resp->status = 500;
+		resp->content_type = "text/plain; charset=utf-8";
+		resp->cache_control = "no-store";
+		return 0;
+	}
+	resp->status = 200;
+	resp->content_type = "application/javascript; charset=utf-8";
+	resp->cache_control = "max-age=86400";
+	return 0;
+}
+
+static const char *type_of(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	if (dot && !strcmp(dot, ".js"))
+		return "application/javascript; charset=utf-8";
+	if (dot && !strcmp(dot, ".css"))
+		return "text/css; charset=utf-8";
+	if (dot && !strcmp(dot, ".html"))
+		return "text/html; charset=utf-8";
+	return "text/plain; charset=utf-8";
+}
+
+/* What follows `prefix` in `path` when that is one non-empty segment (no '/'); else NULL. */
+static const char *route_tail(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if (strncmp(path, prefix, n) || !path[n] || strchr(path + n, '/'))
+		return NULL;
+	return path + n;
+}
+
+int api_route(struct store *s, const char *path, api_param_fn param, void *ctx,
+              struct api_response *resp, struct pw_error *err)
+{
+	struct api_response tmp = API_RESPONSE_INIT;
+	const char *tail;
+	int ret;
+
+	if (!strcmp(path, "/") || !strcmp(path, "/index.html"))
+		return route_asset("dashboard.html", type_of(".html"), resp);
+	if (route_tail(path, "/commit/"))
+		return route_asset("commit.html", type_of(".html"), resp);
+	if (!strcmp(path, "/compare"))
+		return route_asset("compare.html", type_of(".html"), resp);
+	if (!strcmp(path, "/static/chart.js"))
+		return route_chartjs(resp);
+	if ((tail = route_tail(path, "/static/")) && !strstr(tail, ".html"))
+		return route_asset(tail, type_of(tail), resp);
+	if (strncmp(path, "/api/", 5))
+		return PW_ENOTFOUND;
+
+	/* API answers are built in `tmp` so that a 500 leaves `resp` untouched. */
+	if (!strcmp(path, "/api/repos"))
+		ret = route_repos(s, &tmp, err);
+	else if (!strcmp(path, "/api/history"))
+		ret = route_history(s, param, ctx, &tmp, err);
+	else if (!strcmp(path, "/api/changes"))
+		ret = route_changes(s, param, ctx, &tmp, err);
+	else if (!strcmp(path, "/api/compare"))
+		ret = route_compare(s, param, ctx, &tmp, err);
+	else if ((tail = route_tail(path, "/api/commits/")))
+		ret = route_commit(s, tail, param, ctx, &tmp, err);
+	else
+		ret = respond_error(&tmp, 404, "no such endpoint '%s'", path);
+	if (ret == 0) {
+		api_response_release(resp);
+		*resp = tmp;
+	} else {
+		api_response_release(&tmp);
+	}
+	return ret;
+}

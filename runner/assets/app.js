@@ -1,0 +1,568 @@
+/*
+ * perfwarden's dashboard: the history chart, the commit page and the compare
+ * view, drawn with Chart.js from the JSON API (runner/api.c). The same file is
+ * inlined into the static report (runner/report_html.c), which hands it the
+ * data instead of fetching it. No network beyond the perfwarden server.
+ *
+ * For tests and tools, each page publishes what it drew in window.perfwarden
+ * and as data-* attributes of #pw-status (data-ready="1" once done).
+ */
+(function () {
+	'use strict';
+
+	var VERDICTS = {
+		'slower': { color: '#d32f2f', style: 'triangle', rotation: 0, label: 'slower' },
+		'faster': { color: '#2e7d32', style: 'triangle', rotation: 180, label: 'faster' },
+		'wrong-output': { color: '#7b1fa2', style: 'crossRot', rotation: 0, label: 'wrong output' },
+		'build-failed': { color: '#ef6c00', style: 'rect', rotation: 0, label: 'build failed' },
+		'crashed': { color: '#000000', style: 'star', rotation: 0, label: 'crashed' },
+		'timeout': { color: '#795548', style: 'rectRot', rotation: 0, label: 'timeout' }
+	};
+	var FAILURES = ['wrong-output', 'build-failed', 'crashed', 'timeout'];
+	var SEVERITY = ['build-failed', 'crashed', 'timeout', 'wrong-output', 'slower', 'unsure',
+		'faster', 'ok'];
+
+	function el(tag, attrs, text) {
+		var e = document.createElement(tag);
+		var k;
+		for (k in attrs || {})
+			if (attrs[k] !== null && attrs[k] !== undefined)
+				e.setAttribute(k, attrs[k]);
+		if (text !== undefined && text !== null)
+			e.textContent = String(text);
+		return e;
+	}
+
+	function scaleOf(unit) {
+		if (unit === 'ns')
+			return { div: 1e6, unit: 'ms' };
+		if (unit === 'KiB')
+			return { div: 1024, unit: 'MiB' };
+		return { div: 1, unit: unit || '' };
+	}
+
+	function fmt(v, sc, digits) {
+		if (v === null || v === undefined || isNaN(v))
+			return '-';
+		return (v / sc.div).toFixed(digits === undefined ? 3 : digits) + (sc.unit ? ' ' + sc.unit : '');
+	}
+
+	function fmtDate(t) {
+		if (!t)
+			return '-';
+		if (typeof t === 'number')
+			t = new Date(t * 1000).toISOString();
+		return t.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+	}
+
+	function badge(verdict) {
+		var v = verdict || 'none';
+		return el('span', { 'class': 'verdict v-' + v, 'data-verdict': v }, v);
+	}
+
+	var started = 0;
+
+	function setStatus(info) {
+		var st = document.getElementById('pw-status');
+		var k;
+		window.perfwarden = window.perfwarden || {};
+		if (info.ready)
+			info.ms = Math.round(performance.now() - started);
+		for (k in info) {
+			window.perfwarden[k] = info[k];
+			if (st)
+				st.setAttribute('data-' + k, String(info[k]));
+		}
+	}
+
+	function fail(message) {
+		var box = document.getElementById('pw-error');
+		if (box)
+			box.textContent = message;
+		setStatus({ ready: 1, error: message });
+	}
+
+	function getJSON(url) {
+		return fetch(url).then(function (r) {
+			return r.json().then(function (body) {
+				if (!r.ok)
+					throw new Error(body && body.error ? body.error : 'HTTP ' + r.status);
+				return body;
+			});
+		});
+	}
+
+	/*
+	 * The history chart. `history` is /api/history's answer (commits newest
+	 * first), `changes` /api/changes' (or null). opts.onClick(commit) on a
+	 * click. Returns {points, markers, chart, commits (oldest first)}.
+	 */
+	function drawHistory(canvas, history, changes, opts) {
+		var rows = history.commits.slice().reverse();
+		var sc = scaleOf(history.unit);
+		var median = [], low = [], high = [], byHash = {}, markers = {}, floor = null;
+		var datasets, i, v, nmarkers = 0, big = rows.length > 1000;
+
+		opts = opts || {};
+		for (i = 0; i < rows.length; i++) {
+			byHash[rows[i].hash] = i;
+			if (rows[i].median !== null && FAILURES.indexOf(rows[i].verdict) < 0) {
+				median.push({ x: i, y: rows[i].median / sc.div });
+				low.push({ x: i, y: rows[i].q1 / sc.div });
+				high.push({ x: i, y: rows[i].q3 / sc.div });
+				if (floor === null || rows[i].median / sc.div < floor)
+					floor = rows[i].median / sc.div;
+			}
+		}
+		for (i = 0; i < rows.length; i++) {
+			v = rows[i].verdict;
+			if (!VERDICTS[v])
+				continue;
+			markers[v] = markers[v] || [];
+			markers[v].push({ x: i, y: rows[i].median !== null ? rows[i].median / sc.div : (floor || 0) });
+			nmarkers++;
+		}
+		datasets = [
+			{ label: 'IQR', data: low, borderWidth: 0, pointRadius: 0, fill: false,
+				backgroundColor: 'rgba(33,150,243,0.18)', borderColor: 'rgba(0,0,0,0)' },
+			{ label: 'IQR (upper)', data: high, borderWidth: 0, pointRadius: 0, fill: '-1',
+				backgroundColor: 'rgba(33,150,243,0.18)', borderColor: 'rgba(0,0,0,0)' },
+			{ label: 'median', data: median, borderColor: '#1565c0', backgroundColor: '#1565c0',
+				borderWidth: 1.5, pointRadius: big ? 0 : 2, pointHoverRadius: 4, fill: false }
+		];
+		if (changes && changes.segments && changes.segments.length > 1) {
+			var steps = [], s, seg;
+			for (s = 0; s < changes.segments.length; s++) {
+				seg = changes.segments[s];
+				steps.push({ x: byHash[seg.first], y: seg.median / sc.div });
+			}
+			steps.push({ x: byHash[seg.last], y: seg.median / sc.div });
+			datasets.push({ label: 'level (change points)', data: steps, stepped: 'before',
+				borderColor: '#ff9800', borderDash: [6, 3], borderWidth: 2, pointRadius: 0, fill: false });
+		}
+		Object.keys(VERDICTS).forEach(function (name) {
+			var d = VERDICTS[name];
+			datasets.push({ label: d.label, type: 'scatter', data: markers[name] || [],
+				pointStyle: d.style, rotation: d.rotation, pointRadius: 7, pointHoverRadius: 9,
+				backgroundColor: d.color, borderColor: d.color, verdict: name });
+		});
+		var chart = new Chart(canvas, {
+			type: 'line',
+			data: { datasets: datasets },
+			options: {
+				animation: false, parsing: false, normalized: true, maintainAspectRatio: false,
+				interaction: { mode: 'nearest', axis: 'x', intersect: false },
+				scales: {
+					x: { type: 'linear', min: -0.5, max: rows.length - 0.5,
+						title: { display: true, text: 'commits, ' + (history.order || 'first-parent') + ' order (oldest left)' },
+						ticks: { callback: function (val) {
+							var r = rows[Math.round(val)];
+							return r && Math.round(val) === val ? r.short.slice(0, 7) : '';
+						} } },
+					y: { title: { display: true, text: history.metric + (sc.unit ? ' (' + sc.unit + ')' : '') } }
+				},
+				plugins: {
+					decimation: { enabled: big, algorithm: 'lttb', samples: 800 },
+					legend: { labels: { usePointStyle: true,
+						filter: function (item) { return item.text !== 'IQR (upper)'; } } },
+					tooltip: { callbacks: {
+						title: function (items) {
+							var r = rows[Math.round(items[0].parsed.x)];
+							return r ? r.short + '  ' + (r.subject || '') : '';
+						},
+						label: function (item) {
+							var r = rows[Math.round(item.parsed.x)];
+							if (!r)
+								return '';
+							return (r.verdict || 'no verdict') + ', median ' + fmt(r.median, sc) +
+								', IQR ' + fmt(r.iqr, sc) + ', ' + r.count + ' samples';
+						}
+					} }
+				},
+				onClick: function (evt, elements) {
+					if (!elements.length || !opts.onClick)
+						return;
+					var r = rows[Math.round(chart.data.datasets[elements[0].datasetIndex]
+						.data[elements[0].index].x)];
+					if (r)
+						opts.onClick(r);
+				},
+				onHover: function (evt, elements) {
+					if (!elements.length || !opts.onHover)
+						return;
+					var r = rows[Math.round(chart.data.datasets[elements[0].datasetIndex]
+						.data[elements[0].index].x)];
+					if (r)
+						opts.onHover(r);
+				}
+			}
+		});
+		return { points: median.length, markers: nmarkers, chart: chart, commits: rows, scale: sc };
+	}
+
+	/* The list of flagged commits under the chart: one link per marker. */
+	function markerLinks(list, rows, link) {
+		var i, li, a;
+		list.textContent = '';
+		if (!rows.some(function (r) { return VERDICTS[r.verdict]; }))
+			list.appendChild(el('li', { 'class': 'muted' }, 'none'));
+		for (i = rows.length - 1; i >= 0; i--) {
+			if (!VERDICTS[rows[i].verdict])
+				continue;
+			li = el('li');
+			a = el('a', { href: link(rows[i]), 'class': 'marker-link',
+				'data-verdict': rows[i].verdict, 'data-hash': rows[i].hash }, rows[i].short);
+			li.appendChild(a);
+			li.appendChild(document.createTextNode(' '));
+			li.appendChild(badge(rows[i].verdict));
+			li.appendChild(document.createTextNode(' ' + (rows[i].subject || '')));
+			list.appendChild(li);
+		}
+	}
+
+	/* The verdict table (newest first), at most `max` rows. */
+	function commitTable(table, rows, sc, link, max) {
+		var i, tr, td, n = 0;
+		table.textContent = '';
+		tr = el('tr');
+		['commit', 'date', 'verdict', 'n', 'median', 'min', 'IQR', 'ratio', 'subject'].forEach(function (h) {
+			tr.appendChild(el('th', {}, h));
+		});
+		table.appendChild(tr);
+		for (i = rows.length - 1; i >= 0 && n < max; i--, n++) {
+			var r = rows[i];
+			tr = el('tr', { id: 'row-' + r.hash, 'data-verdict': r.verdict || '' });
+			td = el('td');
+			td.appendChild(link ? el('a', { href: link(r) }, r.short) : el('code', {}, r.short));
+			tr.appendChild(td);
+			tr.appendChild(el('td', {}, fmtDate(r.author_time)));
+			td = el('td');
+			td.appendChild(badge(r.verdict));
+			tr.appendChild(td);
+			tr.appendChild(el('td', { 'class': 'num' }, r.count));
+			tr.appendChild(el('td', { 'class': 'num' }, fmt(r.median, sc)));
+			tr.appendChild(el('td', { 'class': 'num' }, fmt(r.min, sc)));
+			tr.appendChild(el('td', { 'class': 'num' }, fmt(r.iqr, sc)));
+			tr.appendChild(el('td', { 'class': 'num' }, r.ratio_prev === null ? '-' : r.ratio_prev.toFixed(3)));
+			tr.appendChild(el('td', {}, r.subject || ''));
+			table.appendChild(tr);
+		}
+	}
+
+	/* ---- the dashboard (/) ---- */
+
+	function dashboard() {
+		var q = new URLSearchParams(location.search);
+		var sel = { repo: document.getElementById('repo'), benchmark: document.getElementById('benchmark'),
+			env: document.getElementById('env'), metric: document.getElementById('metric') };
+		var repos = [], chart = null, hoverTimer = null;
+		var maxCommits = parseInt(q.get('max') || '5000', 10);
+
+		function options(select, values, wanted) {
+			select.textContent = '';
+			values.forEach(function (v) {
+				var o = el('option', { value: v.value }, v.label);
+				if (v.value === wanted)
+					o.selected = true;
+				select.appendChild(o);
+			});
+		}
+		function repo() {
+			return repos.filter(function (r) { return r.location === sel.repo.value; })[0];
+		}
+		function bench() {
+			var r = repo();
+			return r ? r.benchmarks.filter(function (b) { return b.name === sel.benchmark.value; })[0] : null;
+		}
+		function fillBenchmarks(wanted) {
+			var r = repo();
+			options(sel.benchmark, (r ? r.benchmarks : []).map(function (b) {
+				return { value: b.name, label: b.name };
+			}), wanted);
+			fillEnvs(q.get('env'));
+		}
+		function fillEnvs(wanted) {
+			var b = bench();
+			var envs = b ? b.environments : [];
+			options(sel.env, [{ value: '', label: 'all environments' }].concat(envs.map(function (e) {
+				return { value: e.fingerprint, label: e.fingerprint.slice(0, 16) + ' (' + e.commits + ' commits)' };
+			})), wanted || (envs.length === 1 ? envs[0].fingerprint : ''));
+		}
+		function params() {
+			var p = new URLSearchParams();
+			p.set('repo', sel.repo.value);
+			p.set('benchmark', sel.benchmark.value);
+			p.set('metric', sel.metric.value);
+			if (sel.env.value)
+				p.set('env', sel.env.value);
+			return p;
+		}
+		function fetchAll(p, acc) {
+			p.set('limit', String(Math.min(5000, maxCommits - acc.commits.length)));
+			return getJSON('/api/history?' + p.toString()).then(function (page) {
+				if (!acc.unit) {
+					page.commits = acc.commits.concat(page.commits);
+					acc = page;
+				} else {
+					acc.commits = acc.commits.concat(page.commits);
+				}
+				if (page.next && acc.commits.length < maxCommits) {
+					p.set('before', page.next);
+					return fetchAll(p, acc);
+				}
+				return acc;
+			});
+		}
+		function showHover(r) {
+			var box = document.getElementById('hover');
+			box.textContent = r.short + ' ' + (r.subject || '') + ': ' + (r.verdict || 'no verdict') +
+				', median ' + fmt(r.median, chart.scale) + ', ' + r.count + ' samples';
+			clearTimeout(hoverTimer);
+			hoverTimer = setTimeout(function () {
+				getJSON('/api/commits/' + r.hash + '?repo=' + encodeURIComponent(sel.repo.value)).then(function (c) {
+					var vals = [];
+					c.runs.forEach(function (run) {
+						if (run.benchmark !== sel.benchmark.value)
+							return;
+						run.samples.forEach(function (x) {
+							var v = x[sel.metric.value];
+							if (v !== null)
+								vals.push(fmt(v, chart.scale, 2));
+						});
+					});
+					box.textContent += '; samples: ' + (vals.length ? vals.join(', ') : 'none');
+				}).catch(function () {});
+			}, 250);
+		}
+		function load() {
+			var p = params();
+			setStatus({ ready: 0 });
+			history.replaceState(null, '', '/?' + p.toString());
+			Promise.all([fetchAll(new URLSearchParams(p), { commits: [] }),
+				getJSON('/api/changes?' + p.toString()).catch(function () { return null; })])
+				.then(function (res) {
+					var canvas = document.getElementById('history');
+					var link = function (r) {
+						return '/commit/' + r.hash + '?repo=' + encodeURIComponent(sel.repo.value);
+					};
+					if (chart)
+						chart.chart.destroy();
+					chart = drawHistory(canvas, res[0], res[1], {
+						onClick: function (r) { location.href = link(r); },
+						onHover: showHover
+					});
+					markerLinks(document.getElementById('markers'), chart.commits, link);
+					commitTable(document.getElementById('commits'), chart.commits, chart.scale, link, 100);
+					document.getElementById('summary').textContent = chart.commits.length + ' commits (' +
+						res[0].order + ' order), ' + chart.markers + ' flagged, ' +
+						(res[1] ? res[1].changes.length : 0) + ' change points';
+					setStatus({ ready: 1, points: chart.points, markers: chart.markers,
+						commits: chart.commits.length, changes: res[1] ? res[1].changes.length : 0 });
+				}).catch(function (e) { fail(e.message); });
+		}
+
+		getJSON('/api/repos').then(function (data) {
+			repos = data.repos;
+			if (!repos.length)
+				return fail('nothing measured yet: run perfwarden check first');
+			options(sel.repo, repos.map(function (r) {
+				return { value: r.location, label: r.name + ' (' + r.location + ')' };
+			}), q.get('repo'));
+			fillBenchmarks(q.get('benchmark'));
+			if (q.get('metric'))
+				sel.metric.value = q.get('metric');
+			sel.repo.onchange = function () { fillBenchmarks(null); load(); };
+			sel.benchmark.onchange = function () { fillEnvs(null); load(); };
+			sel.env.onchange = load;
+			sel.metric.onchange = load;
+			load();
+		}).catch(function (e) { fail(e.message); });
+	}
+
+	/* ---- one commit (/commit/<hash>) ---- */
+
+	function worst(runs) {
+		var best = null;
+		runs.forEach(function (r) {
+			var v = r.verdict || 'ok';
+			if (best === null || SEVERITY.indexOf(v) < SEVERITY.indexOf(best))
+				best = v;
+		});
+		return best || 'none';
+	}
+
+	function distributionChart(canvas, run) {
+		var sc = scaleOf('ns'), pts = [], base = [];
+		run.samples.forEach(function (x, i) {
+			if (x.wall !== null)
+				pts.push({ x: 1 + ((i % 9) - 4) * 0.04, y: x.wall / sc.div });
+		});
+		if (run.baseline)
+			run.baseline.samples.forEach(function (x, i) {
+				if (x.wall !== null)
+					base.push({ x: ((i % 9) - 4) * 0.04, y: x.wall / sc.div });
+			});
+		var ds = [{ label: 'baseline ' + (run.baseline ? run.baseline.short : '(none)'), data: base,
+			backgroundColor: 'rgba(96,125,139,0.8)', pointRadius: 4, order: 0 },
+			{ label: 'this commit', data: pts, backgroundColor: 'rgba(21,101,192,0.8)', pointRadius: 4, order: 0 }];
+		[[run.baseline && run.baseline.summary, 0, '#607d8b'], [run.summary, 1, '#1565c0']].forEach(function (m) {
+			if (m[0])
+				ds.push({ type: 'line', label: 'median', data: [{ x: m[1] - 0.3, y: m[0].median / sc.div },
+					{ x: m[1] + 0.3, y: m[0].median / sc.div }], borderColor: m[2], pointRadius: 0,
+					borderWidth: 1.5, order: 1 });
+		});
+		return new Chart(canvas, { type: 'scatter', data: { datasets: ds }, options: {
+			animation: false, maintainAspectRatio: false,
+			plugins: { legend: { labels: { filter: function (i) { return i.text !== 'median'; } } } },
+			scales: { x: { min: -0.5, max: 1.5,
+				afterBuildTicks: function (axis) { axis.ticks = [{ value: 0 }, { value: 1 }]; },
+				ticks: { callback: function (v) { return v === 0 ? 'baseline' : 'this commit'; } } },
+			y: { title: { display: true, text: 'wall (ms)' } } } } });
+	}
+
+	function pre(parent, title, text) {
+		if (!text)
+			return;
+		parent.appendChild(el('h4', {}, title));
+		parent.appendChild(el('pre', {}, text));
+	}
+
+	function commitPage() {
+		var hash = location.pathname.split('/').pop();
+		var q = new URLSearchParams(location.search);
+		var url = '/api/commits/' + encodeURIComponent(hash) + (q.get('repo') ? '?repo=' + encodeURIComponent(q.get('repo')) : '');
+		getJSON(url).then(function (c) {
+			var main = document.getElementById('runs'), nsamples = 0;
+			var verdict = worst(c.runs);
+			document.title = c.short + ' ' + (c.subject || '') + ' - perfwarden';
+			document.getElementById('subject').textContent = c.subject || '(no subject)';
+			var v = document.getElementById('verdict');
+			v.textContent = '';
+			v.appendChild(badge(verdict));
+			v.setAttribute('data-verdict', verdict);
+			document.getElementById('hash').textContent = c.hash;
+			document.getElementById('author').textContent = (c.author || '-') + (c.email ? ' <' + c.email + '>' : '');
+			document.getElementById('time').textContent = fmtDate(c.author_time);
+			document.getElementById('repo').textContent = c.repo.location || '-';
+			if (c.forge_url) {
+				var a = el('a', { href: c.forge_url, id: 'forge' }, 'view on the forge');
+				document.getElementById('forge-box').appendChild(a);
+			}
+			if (c.parents.length)
+				document.getElementById('parent').appendChild(el('a', { href: '/compare?a=' + c.parents[0] + '&b=' + c.hash },
+					'compare with parent ' + c.parents[0].slice(0, 12)));
+			c.runs.forEach(function (run, i) {
+				var box = el('section', { 'class': 'run', 'data-benchmark': run.benchmark, 'data-verdict': run.verdict || '' });
+				var h = el('h3', {}, run.benchmark + ' ');
+				var md = run.metadata || {};
+				h.appendChild(badge(run.verdict));
+				box.appendChild(h);
+				box.appendChild(el('div', { 'class': 'muted' }, 'environment ' + (run.environment.fingerprint || '-') +
+					', spec ' + (run.spec_hash || '-') + ', finished ' + fmtDate(run.finished_at)));
+				nsamples += run.samples.length;
+				var stats = [];
+				if (md.ratio !== undefined)
+					stats.push('ratio ' + Number(md.ratio).toFixed(4));
+				if (md.ci && md.ci.length === 2)
+					stats.push('CI [' + Number(md.ci[0]).toFixed(4) + ', ' + Number(md.ci[1]).toFixed(4) + ']');
+				if (md.p_value !== undefined && md.p_value !== null)
+					stats.push('p = ' + Number(md.p_value).toPrecision(3));
+				if (md.baseline)
+					stats.push('baseline ' + String(md.baseline).slice(0, 12));
+				box.appendChild(el('p', { 'class': 'judgement', id: 'judgement-' + i }, stats.length ? stats.join(', ') : 'no judgement recorded'));
+				if (run.summary)
+					box.appendChild(el('p', {}, run.samples.length + ' samples, median ' + fmt(run.summary.median, scaleOf('ns')) +
+						', IQR ' + fmt(run.summary.q1, scaleOf('ns')) + ' to ' + fmt(run.summary.q3, scaleOf('ns'))));
+				if (run.samples.length) {
+					var cbox = el('div', { 'class': 'small-chart' });
+					var canvas = el('canvas', { id: 'dist-' + i });
+					cbox.appendChild(canvas);
+					box.appendChild(cbox);
+					main.appendChild(box);
+					distributionChart(canvas, run);
+				} else {
+					main.appendChild(box);
+				}
+				pre(box, 'diff against golden', run.diff_report);
+				pre(box, 'build log (tail)', run.build_log_tail);
+				pre(box, 'stderr (tail)', run.stderr_tail);
+				pre(box, 'environment', JSON.stringify(run.environment.details, null, 2));
+			});
+			setStatus({ ready: 1, verdict: verdict, runs: c.runs.length, samples: nsamples, hash: c.hash });
+		}).catch(function (e) { fail(e.message); });
+	}
+
+	/* ---- two commits (/compare?a=&b=) ---- */
+
+	function comparePage() {
+		var q = new URLSearchParams(location.search);
+		var a = q.get('a') || '', b = q.get('b') || '';
+		document.getElementById('a').value = a;
+		document.getElementById('b').value = b;
+		if (!a || !b)
+			return setStatus({ ready: 1, rows: 0 });
+		getJSON('/api/compare?a=' + encodeURIComponent(a) + '&b=' + encodeURIComponent(b)).then(function (c) {
+			var table = document.getElementById('compare'), rows = 0;
+			document.getElementById('title').textContent = c.a.short + ' ' + (c.a.subject || '') + '  vs  ' +
+				c.b.short + ' ' + (c.b.subject || '');
+			var tr = el('tr');
+			['benchmark', 'metric', 'n a', 'n b', 'median a', 'median b', 'ratio b/a', '95% CI', 'p'].forEach(function (h) {
+				tr.appendChild(el('th', {}, h));
+			});
+			table.appendChild(tr);
+			c.benchmarks.forEach(function (bm) {
+				bm.metrics.forEach(function (m) {
+					var sc = scaleOf(m.unit);
+					tr = el('tr', { 'data-benchmark': bm.benchmark, 'data-metric': m.metric });
+					[bm.benchmark + (bm.same_environment ? '' : ' (different environments)'), m.metric,
+						m.n_a, m.n_b, fmt(m.median_a, sc), fmt(m.median_b, sc),
+						m.ratio === null ? '-' : m.ratio.toFixed(4),
+						m.ci[0] === null ? '-' : '[' + m.ci[0].toFixed(4) + ', ' + m.ci[1].toFixed(4) + ']',
+						m.p_value === null ? '-' : m.p_value.toPrecision(3)].forEach(function (v, i) {
+						tr.appendChild(el('td', i > 1 ? { 'class': 'num' } : {}, v));
+					});
+					table.appendChild(tr);
+					rows++;
+				});
+			});
+			setStatus({ ready: 1, rows: rows });
+		}).catch(function (e) { fail(e.message); });
+	}
+
+	/* ---- the static report: data inlined as #pw-data ---- */
+
+	function report() {
+		var data = JSON.parse(document.getElementById('pw-data').textContent);
+		var forge = data.forge_url;
+		var link = function (r) { return forge ? forge + '/commit/' + r.hash : '#row-' + r.hash; };
+		document.getElementById('title').textContent = data.benchmark + ' (' + data.metric + ') in ' +
+			(data.repo || 'every repository');
+		document.getElementById('generated').textContent = 'generated ' + data.generated + ', ' +
+			data.history.commits.length + ' commits, ' + data.history.order + ' order';
+		var chart = drawHistory(document.getElementById('history'), data.history, data.changes, {
+			onClick: function (r) {
+				var row = document.getElementById('row-' + r.hash);
+				Array.prototype.forEach.call(document.querySelectorAll('tr.sel'), function (t) { t.className = ''; });
+				if (row) {
+					row.className = 'sel';
+					row.scrollIntoView();
+				}
+			}
+		});
+		var drawn = performance.now();
+		markerLinks(document.getElementById('markers'), chart.commits, link);
+		commitTable(document.getElementById('commits'), chart.commits, chart.scale, null, chart.commits.length);
+		setStatus({ ready: 1, chart_ms: Math.round(drawn - started), points: chart.points, markers: chart.markers, commits: chart.commits.length,
+			changes: data.changes ? data.changes.changes.length : 0 });
+	}
+
+	window.perfwarden = { ready: 0 };
+	window.perfwardenPage = function (name) {
+		started = performance.now();
+		try {
+			({ dashboard: dashboard, commit: commitPage, compare: comparePage, report: report })[name]();
+		} catch (e) {
+			fail(String(e && e.message ? e.message : e));
+		}
+	};
+})();
