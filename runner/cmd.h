@@ -31,6 +31,11 @@ int cmd_history(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_worker(int argc, char **argv);
+int cmd_enqueue(int argc, char **argv);
+int cmd_jobs(int argc, char **argv);
+int cmd_notify(int argc, char **argv);
 
 /* Print "perfwarden <name>: <message>" on stderr (the one shape of every error line). */
 void cmd_errorf(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

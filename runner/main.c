@@ -20,6 +20,11 @@ static const struct cmd commands[] = {
 	{ "show", cmd_show, "everything stored about one commit's runs" },
 	{ "compare", cmd_compare, "two commits side by side: medians, ratios, intervals" },
 	{ "report", cmd_report, "write the history chart and verdicts as one HTML file" },
+	{ "serve", cmd_serve, "the CI service: webhook intake, health, API and dashboard over HTTP" },
+	{ "worker", cmd_worker, "claim queued jobs, judge them, post commit statuses" },
+	{ "enqueue", cmd_enqueue, "queue a pushed range for the workers" },
+	{ "jobs", cmd_jobs, "list the job queue" },
+	{ "notify", cmd_notify, "send unsent commit statuses again (--retry)" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
