@@ -4,6 +4,7 @@
  * files. Lives in the executable: the libraries know nothing of argv.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -100,4 +101,31 @@ int cli_write_file(const char *cmd, const char *path, const char *text, size_t l
 		return -1;
 	}
 	return 0;
+}
+
+void cli_human(char *out, size_t size, double v, const char *unit)
+{
+	if (isnan(v))
+		snprintf(out, size, "-");
+	else if (!strcmp(unit, "ns") && v >= 1e9)
+		snprintf(out, size, "%.3f s", v / 1e9);
+	else if (!strcmp(unit, "ns"))
+		snprintf(out, size, "%.3f ms", v / 1e6);
+	else if (!strcmp(unit, "KiB"))
+		snprintf(out, size, "%.1f MiB", v / 1024.0);
+	else
+		snprintf(out, size, "%.0f", v);
+}
+
+size_t cli_run_values(const struct store_run_info *r, enum store_metric m, double *out)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nsamples; i++) {
+		int64_t v = store_sample_metric(&r->samples[i], m);
+
+		if (v != SAMPLE_ABSENT)
+			out[n++] = (double)v;
+	}
+	return n;
 }

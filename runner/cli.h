@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "pipeline.h"
+#include "query.h"
 
 /*
  * What the measuring subcommands (run, check, bisect, worker) share on the
@@ -66,6 +67,15 @@ void cli_progress_done(struct cli_progress *pr);
 
 /* Map a library error code to an exit code (2 for everything that is not a verdict). */
 int cli_exit_for(int code);
+
+/* A stored value for people: ns as ms or s, KiB as MiB, counts as they are; NaN as "-". */
+void cli_human(char *out, size_t size, double v, const char *unit);
+
+/*
+ * The present values of metric `m` in a stored run, into `out` (room for
+ * r->nsamples); returns their count.
+ */
+size_t cli_run_values(const struct store_run_info *r, enum store_metric m, double *out);
 
 /* Write `text` to `path` ("-" is stdout); prints a message and returns -1 on failure. */
 int cli_write_file(const char *cmd, const char *path, const char *text, size_t len);

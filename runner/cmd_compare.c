@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "cmd.h"
 #include "query.h"
 #include "stats.h"
@@ -36,32 +37,7 @@ struct comparison {
 	struct stats_ci ci; /* NAN bounds when it cannot be computed */
 };
 
-static void human(char *out, size_t size, double v, const char *unit)
-{
-	if (isnan(v))
-		snprintf(out, size, "-");
-	else if (!strcmp(unit, "ns") && v >= 1e9)
-		snprintf(out, size, "%.3f s", v / 1e9);
-	else if (!strcmp(unit, "ns"))
-		snprintf(out, size, "%.3f ms", v / 1e6);
-	else if (!strcmp(unit, "KiB"))
-		snprintf(out, size, "%.1f MiB", v / 1024.0);
-	else
-		snprintf(out, size, "%.0f", v);
-}
 
-static size_t metric_values(const struct store_run_info *r, enum store_metric m, double *out)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < r->nsamples; i++) {
-		int64_t v = store_sample_metric(&r->samples[i], m);
-
-		if (v != SAMPLE_ABSENT)
-			out[n++] = (double)v;
-	}
-	return n;
-}
 
 /* B's run for A's run: same benchmark and environment, the same spec preferred. */
 static const struct store_run_info *match(const struct store_commit_info *b,
@@ -103,8 +79,8 @@ static size_t compare_runs(const struct store_commit_info *a, const struct store
 			abort();
 		for (k = 0; k < STORE_METRIC_COUNT; k++) {
 			struct comparison *c;
-			size_t na = metric_values(ra, (enum store_metric)k, va);
-			size_t nb = metric_values(rb, (enum store_metric)k, vb);
+			size_t na = cli_run_values(ra, (enum store_metric)k, va);
+			size_t nb = cli_run_values(rb, (enum store_metric)k, vb);
 
 			if (!na || !nb)
 				continue;
@@ -147,8 +123,8 @@ static void print_table(const struct store_commit_info *a, const struct store_co
 		const char *unit = store_metric_unit(c[i].metric);
 		char ma[32], mb[32], ratio[16], ci[40];
 
-		human(ma, sizeof(ma), c[i].median_a, unit);
-		human(mb, sizeof(mb), c[i].median_b, unit);
+		cli_human(ma, sizeof(ma), c[i].median_a, unit);
+		cli_human(mb, sizeof(mb), c[i].median_b, unit);
 		if (isnan(c[i].ci.estimate))
 			snprintf(ratio, sizeof(ratio), "-");
 		else

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "checkout.h"
+#include "cli.h"
 #include "cmd.h"
 #include "paths.h"
 #include "query.h"
@@ -40,20 +41,6 @@ static const char usage_text[] =
         "                    changes: [{commit, ratio, p_value}] with --changes}, values in unit\n"
         "  --csv             a header line, then one line per commit, values in unit\n";
 
-/* A value for people: ns as ms/s, KiB as MiB, counts as they are. */
-static void human(char *out, size_t size, double v, const char *unit)
-{
-	if (isnan(v))
-		snprintf(out, size, "-");
-	else if (!strcmp(unit, "ns") && v >= 1e9)
-		snprintf(out, size, "%.3f s", v / 1e9);
-	else if (!strcmp(unit, "ns"))
-		snprintf(out, size, "%.3f ms", v / 1e6);
-	else if (!strcmp(unit, "KiB"))
-		snprintf(out, size, "%.1f MiB", v / 1024.0);
-	else
-		snprintf(out, size, "%.0f", v);
-}
 
 static void iso_date(char *out, size_t size, int64_t t, int with_time)
 {
@@ -105,9 +92,9 @@ static void print_table(const struct store_history *h, enum store_metric m)
 		const struct store_history_row *r = &h->rows[i];
 		char med[32], min[32], iqr[32], date[32], ratio[16];
 
-		human(med, sizeof(med), r->median, unit);
-		human(min, sizeof(min), r->min, unit);
-		human(iqr, sizeof(iqr), r->iqr, unit);
+		cli_human(med, sizeof(med), r->median, unit);
+		cli_human(min, sizeof(min), r->min, unit);
+		cli_human(iqr, sizeof(iqr), r->iqr, unit);
 		iso_date(date, sizeof(date), r->author_time, 0);
 		if (isnan(r->ratio_prev))
 			snprintf(ratio, sizeof(ratio), "-");

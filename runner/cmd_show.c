@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "cmd.h"
 #include "query.h"
 #include "stats.h"
@@ -25,33 +26,7 @@ static const char usage_text[] =
         "           samples: [{wall_ns, user_ns, ..., exit_code, term_signal, timed_out}]}]}\n"
         "           (null for a metric the machine could not measure)\n";
 
-static void human(char *out, size_t size, double v, const char *unit)
-{
-	if (isnan(v))
-		snprintf(out, size, "-");
-	else if (!strcmp(unit, "ns") && v >= 1e9)
-		snprintf(out, size, "%.3f s", v / 1e9);
-	else if (!strcmp(unit, "ns"))
-		snprintf(out, size, "%.3f ms", v / 1e6);
-	else if (!strcmp(unit, "KiB"))
-		snprintf(out, size, "%.1f MiB", v / 1024.0);
-	else
-		snprintf(out, size, "%.0f", v);
-}
 
-/* The present values of metric m in the run; returns their count. `out` has nsamples room. */
-static size_t metric_values(const struct store_run_info *r, enum store_metric m, double *out)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < r->nsamples; i++) {
-		int64_t v = store_sample_metric(&r->samples[i], m);
-
-		if (v != SAMPLE_ABSENT)
-			out[n++] = (double)v;
-	}
-	return n;
-}
 
 static void print_text_block(const char *title, const char *text)
 {
@@ -103,7 +78,7 @@ static void print_people(const struct store_commit_info *c)
 		for (k = 0; r->nsamples && k < STORE_METRIC_COUNT; k++) {
 			struct stats_summary sum;
 			char med[32], min[32], max[32], iqr[32];
-			size_t n = metric_values(r, (enum store_metric)k, vals);
+			size_t n = cli_run_values(r, (enum store_metric)k, vals);
 			const char *unit = store_metric_unit((enum store_metric)k);
 
 			if (!n) {
@@ -113,10 +88,10 @@ static void print_people(const struct store_commit_info *c)
 			}
 			if (stats_summarize(vals, n, &sum, NULL) < 0)
 				continue;
-			human(med, sizeof(med), sum.median, unit);
-			human(min, sizeof(min), sum.min, unit);
-			human(max, sizeof(max), sum.max, unit);
-			human(iqr, sizeof(iqr), sum.iqr, unit);
+			cli_human(med, sizeof(med), sum.median, unit);
+			cli_human(min, sizeof(min), sum.min, unit);
+			cli_human(max, sizeof(max), sum.max, unit);
+			cli_human(iqr, sizeof(iqr), sum.iqr, unit);
 			printf("  %-14s %12s %12s %12s %12s\n",
 			       store_metric_name((enum store_metric)k), med, min, max, iqr);
 		}
