@@ -534,9 +534,12 @@ int check_run(struct pipeline *p, const struct check_options *opts, struct check
 				memcpy(out->culprit, jc[culprit].pc.commit.hash, sizeof(out->culprit));
 		}
 	} else {
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
+			pipeline_progress_position(p, i + 1, n);
 			if ((ret = measure(p, &jc[i], err)) < 0)
 				goto done;
+		}
+		pipeline_progress_position(p, 0, 0);
 	}
 	for (i = 0; i < n; i++)
 		if (jc[i].measured)

@@ -76,7 +76,7 @@ int cmd_run(int argc, char **argv)
 		abort();
 	for (k = 0; k < list.ncommits; k++) {
 		pcs[k] = (struct pipeline_commit)PIPELINE_COMMIT_INIT;
-		cli_progress_line(&pr, list.commits[k].short_hash);
+		pipeline_progress_position(p, k + 1, list.ncommits);
 		if (pipeline_measure(p, list.commits[k].hash, &pcs[k], &err) < 0) {
 			cli_progress_done(&pr);
 			cmd_errorf("run", "%s: %s", list.commits[k].short_hash, pw_error_message(&err));

@@ -39,6 +39,7 @@ struct pipeline {
 	struct strbuf fingerprint;
 	json_t *environment;
 	int cpu;
+	size_t position, count; /* commit position/count for progress lines; 0 when unknown */
 };
 
 static void progress(struct pipeline *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -50,6 +51,8 @@ static void progress(struct pipeline *p, const char *fmt, ...)
 
 	if (!p->opts.progress)
 		return;
+	if (p->count)
+		strbuf_addf(&line, "commit %zu/%zu ", p->position, p->count);
 	va_start(ap, fmt);
 	strbuf_vaddf(&line, fmt, ap);
 	va_end(ap);
@@ -272,6 +275,12 @@ int pipeline_cpu(const struct pipeline *p)
 unsigned pipeline_flags(const struct pipeline *p)
 {
 	return p->opts.flags;
+}
+
+void pipeline_progress_position(struct pipeline *p, size_t k, size_t n)
+{
+	p->position = k;
+	p->count = n;
 }
 
 /* ---- running one benchmark ---- */

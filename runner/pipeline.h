@@ -113,6 +113,9 @@ json_t *pipeline_environment(const struct pipeline *p); /* borrowed */
 int pipeline_cpu(const struct pipeline *p);
 unsigned pipeline_flags(const struct pipeline *p);
 
+/* Put `commit k/N` (the caller's count) in front of the progress lines that follow. */
+void pipeline_progress_position(struct pipeline *p, size_t k, size_t n);
+
 /*
  * Measure commit `rev` (or reuse what the store has for it with the same spec
  * and environment, unless PIPELINE_FORCE) and store the results. `out` is
