@@ -88,18 +88,37 @@ static enum verdict measured_verdict(const struct pipeline_commit *pc, int bi)
 	return pc->benches[bi].verdict;
 }
 
-static double *metric_values(const struct pipeline_bench *b, enum judge_metric metric, size_t *n)
+/*
+ * The values judged: wall time, user + system CPU time (CHECK_CPU_TIME), or
+ * the one cachegrind instruction count.
+ */
+static double *metric_values(const struct pipeline_bench *b, enum judge_metric metric,
+			     unsigned flags, size_t *n)
 {
 	double *v;
+	size_t i;
 
-	if (metric == JUDGE_METRIC_TIME)
+	if (metric == JUDGE_METRIC_TIME && !(flags & CHECK_CPU_TIME))
 		return pipeline_bench_values(b, n);
-	v = malloc(sizeof(*v));
+	v = malloc((b->nsamples ? b->nsamples : 1) * sizeof(*v));
 	if (!v)
 		abort();
+	if (metric == JUDGE_METRIC_TIME) {
+		for (i = 0; i < b->nsamples; i++)
+			v[i] = (double)(b->samples[i].user_ns + b->samples[i].sys_ns);
+		*n = b->nsamples;
+		return v;
+	}
 	*n = b->instructions == SAMPLE_ABSENT ? 0 : 1;
 	v[0] = (double)b->instructions;
 	return v;
+}
+
+static const char *metric_name(const struct check_options *opts)
+{
+	if (opts->metric == JUDGE_METRIC_INSTRUCTIONS)
+		return "instructions";
+	return (opts->flags & CHECK_CPU_TIME) ? "cpu" : "wall";
 }
 
 static double median_of(const struct pipeline_bench *b)
@@ -118,12 +137,12 @@ static double median_of(const struct pipeline_bench *b)
  * `from_c` on.
  */
 static int judge_slices(const struct pipeline_bench *b, size_t from_b, const struct pipeline_bench *c,
-			size_t from_c, const struct judge_options *jo, const char *name,
+			size_t from_c, const struct judge_options *jo, unsigned flags, const char *name,
 			struct judge_result *res, struct pw_error *err)
 {
 	size_t nb, nc;
-	double *vb = metric_values(b, jo->metric, &nb);
-	double *vc = metric_values(c, jo->metric, &nc);
+	double *vb = metric_values(b, jo->metric, flags, &nb);
+	double *vc = metric_values(c, jo->metric, flags, &nc);
 	int ret;
 
 	if (nb <= from_b || nc <= from_c)
@@ -165,7 +184,7 @@ static int judge_pair(struct pipeline *p, const struct check_options *opts,
 	if (jo.min_repeat > jo.max_repeat)
 		jo.min_repeat = jo.max_repeat;
 	for (;;) {
-		if ((ret = judge_slices(b, from_b, c, from_c, &jo, name, res, err)) < 0)
+		if ((ret = judge_slices(b, from_b, c, from_c, &jo, opts->flags, name, res, err)) < 0)
 			return ret;
 		if ((opts->flags & CHECK_NO_CONFIRM) || opts->metric != JUDGE_METRIC_TIME)
 			break;
@@ -497,6 +516,7 @@ int check_run(struct pipeline *p, const struct check_options *opts, struct check
 
 	check_result_release(out);
 	out->flags = opts->flags;
+	out->metric = metric_name(opts);
 	if ((ret = resolve_range(p, opts->range, &list, err)) < 0)
 		goto done;
 	off = list.has_base ? 1 : 0;
@@ -654,6 +674,7 @@ int check_bisect(struct pipeline *p, const char *good, const char *bad,
 	check_result_release(out);
 	judge_result_init(&jr);
 	out->flags = opts->flags;
+	out->metric = metric_name(opts);
 	strbuf_addf(&range, "%s..%s", good, bad);
 	if ((ret = resolve_range(p, range.buf, &list, err)) < 0)
 		goto done;

@@ -19,6 +19,7 @@ enum check_flags {
 	CHECK_EACH = 1 << 0,       /* exit code: any commit's failure or slowdown fails */
 	CHECK_BISECT = 1 << 1,     /* measure base and tip; bisect the middle when the tip is slower */
 	CHECK_NO_CONFIRM = 1 << 2, /* never measure more than the spec's repeat */
+	CHECK_CPU_TIME = 1 << 3,   /* judge user + system CPU time instead of wall time */
 };
 
 struct check_options {
@@ -69,9 +70,10 @@ struct check_result {
 	char culprit[CHECKOUT_HASH_HEX + 1];
 	size_t builds;                    /* commits built during bisection */
 	unsigned flags;
+	const char *metric;               /* what was judged: "wall", "cpu" or "instructions" */
 };
 
-#define CHECK_RESULT_INIT { "", "", NULL, 0, NULL, 0, 0, 0, "", 0, 0 }
+#define CHECK_RESULT_INIT { "", "", NULL, 0, NULL, 0, 0, 0, "", 0, 0, "wall" }
 
 void check_result_release(struct check_result *r);
 

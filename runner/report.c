@@ -410,6 +410,7 @@ json_t *report_check_json(const struct check_result *r)
 	json_object_set_new(net, "benchmarks", benches);
 	json_object_set_new(root, "results", results);
 	json_object_set_new(root, "net", net);
+	json_object_set_new(root, "metric", json_string(r->metric ? r->metric : "wall"));
 	json_object_set_new(root, "commits", json_integer((json_int_t)r->commits));
 	json_object_set_new(root, "measured", json_integer((json_int_t)r->measured));
 	if (r->culprit[0])

@@ -56,6 +56,11 @@ assert len(cases) == 4 and types == ["slower", "wrong-output"], (len(cases), typ
 PY
 expect_grep '^\| `' "$T/summary.md" "the Markdown summary has a table"
 
+# judging CPU time instead of wall time
+expect_exit 1 "--metric cpu finds the slowdown too" -- check --metric cpu --json "$a..$b"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["metric"]=="cpu" and d["net"]["verdict"]=="slower", d["net"]' "$T/out" &&
+	pass "the JSON says cpu time was judged" || fail "--metric cpu JSON"
+
 # nothing measured twice: a second check reuses every stored run
 expect_exit 1 "the same check again" -- check --json "$a..$b"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["measured"]==2' "$T/out" && pass "the second check reports both commits" || fail "second check"
