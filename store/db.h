@@ -27,7 +27,8 @@ struct store {
 	struct strbuf where; /* "socket /x/pg, database perfwarden": for messages, no password */
 	/*
 	 * For tests only: called inside store_results_write()'s transaction just
-	 * before COMMIT (to kill the connection at the worst moment).
+	 * before the last of the samples and the COMMIT are sent (to kill the
+	 * connection at the worst moment).
 	 */
 	void (*before_commit)(struct store *s, void *arg);
 	void *before_commit_arg;

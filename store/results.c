@@ -1,8 +1,11 @@
 /*
- * Writing one commit's measurements: upserts of the descriptive rows, then
- * the runs and (through COPY) their samples, all in one transaction; and the
- * safety net around it (retry on a lost connection, else the local spool).
- * Read by store/query.c; called by runner/pipeline.
+ * Writing measurements: a batch of commits (one, from the runner; many, from
+ * a bulk import) goes in one transaction of three round trips: BEGIN and one
+ * statement that upserts the repositories, environments, commits and runs
+ * (array parameters, libpq pipeline mode), one COPY for all the samples, and
+ * COMMIT in the COPY's query string. Around it the safety net: retry on a
+ * lost connection, else the local spool. Read by store/query.c; called by
+ * runner/pipeline and `perfwarden db replay`.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -101,14 +104,15 @@ int store_commit_upsert(struct store *s, int64_t repository_id, const struct sto
 int store_environment_upsert(struct store *s, const char *fingerprint, const char *details_json,
                              int64_t *id, struct pw_error *err)
 {
-	const char *params[2] = {fingerprint, details_json ? details_json : "{}"};
+	const char *params[2] = {fingerprint, details_json};
 
 	return returned_id(
 	        s,
 	        PQexecParams(s->conn,
 	                     "INSERT INTO environments (fingerprint, details) "
-	                     "VALUES ($1, $2::jsonb) ON CONFLICT (fingerprint) DO UPDATE "
-	                     "SET details = EXCLUDED.details RETURNING id",
+	                     "VALUES ($1, coalesce($2::jsonb, '{}')) ON CONFLICT (fingerprint) "
+	                     "DO UPDATE SET details = coalesce($2::jsonb, environments.details) "
+	                     "RETURNING id",
 	                     2, NULL, params, NULL, NULL, 0),
 	        "could not store the environment", id, err);
 }
@@ -118,6 +122,7 @@ static void array_add(struct strbuf *arr, const char *item)
 {
 	struct strbuf clean = STRBUF_INIT;
 	const char *p;
+	size_t span;
 
 	strbuf_addch(arr, arr->len > 1 ? ',' : '{');
 	if (!item) {
@@ -129,10 +134,13 @@ static void array_add(struct strbuf *arr, const char *item)
 		item = clean.buf;
 	}
 	strbuf_addch(arr, '"');
-	for (p = item; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			strbuf_addch(arr, '\\');
-		strbuf_addch(arr, *p);
+	for (p = item; *p; p += span + 1) {
+		span = strcspn(p, "\"\\");
+		strbuf_add(arr, p, span);
+		if (!p[span])
+			break;
+		strbuf_addch(arr, '\\');
+		strbuf_addch(arr, p[span]);
 	}
 	strbuf_addch(arr, '"');
 	strbuf_release(&clean);
@@ -161,6 +169,20 @@ static int by_int64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Sort the few values of one metric of one run (insertion sort: n is ~30). */
+static void sort_values(int64_t *v, size_t n)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		int64_t x = v[i];
+
+		for (j = i; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
 /* The type-7 (linear) quantile p of sorted v[0..n). */
 static double quantile7(const int64_t *v, size_t n, double p)
 {
@@ -172,6 +194,43 @@ static double quantile7(const int64_t *v, size_t n, double p)
 	return (double)v[lo] + (h - (double)lo) * (double)(v[lo + 1] - v[lo]);
 }
 
+/* Append the decimal digits of v (faster than printf for a million rows). */
+static void add_int(struct strbuf *buf, int64_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	strbuf_add(buf, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+/*
+ * Append x as %.17g would. Quantiles of integers are whole or end in .25,
+ * .5 or .75: those (below 2^52, where they are exact) skip printf's slow
+ * floating-point path.
+ */
+static void add_quantile(struct strbuf *buf, double x)
+{
+	static const char *const quarters[] = {"", ".25", ".5", ".75"};
+	double whole, frac;
+
+	if (x >= 0 && x < 4503599627370496.0) {
+		whole = (double)(int64_t)x;
+		frac = (x - whole) * 4;
+		if (frac == (double)(int)frac) {
+			add_int(buf, (int64_t)whole);
+			strbuf_addstr(buf, quarters[(int)frac]);
+			return;
+		}
+	}
+	strbuf_addf(buf, "%.17g", x);
+}
+
 /* runs.summary for one run: per measured metric n, min, q1, median, q3 (schema 0003). */
 static void run_summary(struct strbuf *out, const struct store_run_result *run)
 {
@@ -179,102 +238,156 @@ static void run_summary(struct strbuf *out, const struct store_run_result *run)
 	                                    "maxrss_kib", "minflt",        "majflt",
 	                                    "nvcsw",      "nivcsw",        "instructions",
 	                                    "cycles",     "branch_misses", "cache_misses"};
-	int64_t *v = calloc(run->nsamples + 1, sizeof(*v));
-	size_t m, i, n;
+	enum { NMETRICS = sizeof(names) / sizeof(names[0]) };
+	int64_t *v = calloc(NMETRICS * (run->nsamples + 1), sizeof(*v));
+	size_t n[NMETRICS] = {0};
+	size_t m, i;
 
 	if (!v)
 		abort();
-	strbuf_addch(out, '{');
-	for (m = 0; m < sizeof(names) / sizeof(names[0]); m++) {
-		for (i = n = 0; i < run->nsamples; i++) {
-			const struct sample *x = &run->samples[i];
-			const int64_t all[] = {x->wall_ns,    x->user_ns,       x->sys_ns,
-			                       x->maxrss_kib, x->minflt,        x->majflt,
-			                       x->nvcsw,      x->nivcsw,        x->instructions,
-			                       x->cycles,     x->branch_misses, x->cache_misses};
+	for (i = 0; i < run->nsamples; i++) {
+		const struct sample *x = &run->samples[i];
+		const int64_t all[NMETRICS] = {x->wall_ns,    x->user_ns,       x->sys_ns,
+		                               x->maxrss_kib, x->minflt,        x->majflt,
+		                               x->nvcsw,      x->nivcsw,        x->instructions,
+		                               x->cycles,     x->branch_misses, x->cache_misses};
 
+		for (m = 0; m < NMETRICS; m++)
 			if (all[m] != SAMPLE_ABSENT)
-				v[n++] = all[m];
-		}
-		if (!n)
+				v[m * run->nsamples + n[m]++] = all[m];
+	}
+	strbuf_addch(out, '{');
+	for (m = 0; m < NMETRICS; m++) {
+		int64_t *mv = v + m * run->nsamples;
+
+		if (!n[m])
 			continue;
-		qsort(v, n, sizeof(*v), by_int64);
-		strbuf_addf(out,
-		            "%s\"%s\": {\"n\": %zu, \"min\": %" PRId64
-		            ", \"q1\": %.17g, \"median\": %.17g, \"q3\": %.17g}",
-		            out->len > 1 ? ", " : "", names[m], n, v[0], quantile7(v, n, 0.25),
-		            quantile7(v, n, 0.5), quantile7(v, n, 0.75));
+		if (n[m] > 64)
+			qsort(mv, n[m], sizeof(*mv), by_int64);
+		else
+			sort_values(mv, n[m]);
+		strbuf_addstr(out, out->len > 1 ? ", \"" : "\"");
+		strbuf_addstr(out, names[m]);
+		strbuf_addstr(out, "\": {\"n\": ");
+		add_int(out, (int64_t)n[m]);
+		strbuf_addstr(out, ", \"min\": ");
+		add_int(out, mv[0]);
+		strbuf_addstr(out, ", \"q1\": ");
+		add_quantile(out, quantile7(mv, n[m], 0.25));
+		strbuf_addstr(out, ", \"median\": ");
+		add_quantile(out, quantile7(mv, n[m], 0.5));
+		strbuf_addstr(out, ", \"q3\": ");
+		add_quantile(out, quantile7(mv, n[m], 0.75));
+		strbuf_addch(out, '}');
 	}
 	strbuf_addch(out, '}');
 	free(v);
 }
 
-/* The repository, commit and environment of `r` in one statement: their ids. */
-static int upsert_all(struct store *s, const struct store_results *r, int64_t *commit_id,
-                      int64_t *env_id, struct pw_error *err)
-{
-	struct strbuf parents = STRBUF_INIT, when = STRBUF_INIT;
-	struct strbuf clean[3] = {STRBUF_INIT, STRBUF_INIT, STRBUF_INIT};
-	const char *text[3] = {r->commit.author, r->commit.email, r->commit.subject};
-	const char *params[10];
-	PGresult *res;
-	int ret, i;
+/*
+ * The ingest statement: every row of a batch but the samples, in one
+ * statement whose parameters are arrays (one element per commit, $1-$10, or
+ * per run, $11-$21), so a batch costs the same few round trips whether it
+ * holds one commit or ten thousand. It upserts the repositories, the
+ * environments (NULL details keep the stored ones), the commits and the runs
+ * (a run measured again replaces the earlier one, keeping its id, and loses
+ * its old samples), and answers (ordinal of the input run, run id) for the
+ * run that won each key: the last one given, as if written one by one.
+ */
+#define INGEST_STMT    2
+#define INGEST_NPARAMS 21
 
-	for (i = 0; i < 3; i++) {
-		if (text[i] && !store_utf8_valid(text[i])) {
-			store_utf8_sanitize(&clean[i], text[i]);
-			text[i] = clean[i].buf;
-		}
-	}
-	array_literal(&parents, r->commit.parents, r->commit.nparents);
-	if (r->commit.author_time)
-		strbuf_addf(&when, "%" PRId64, r->commit.author_time);
-	params[0] = r->repo_location;
-	params[1] = r->repo_name ? r->repo_name : r->repo_location;
-	params[2] = r->commit.hash;
-	params[3] = parents.buf;
-	params[4] = text[0];
-	params[5] = text[1];
-	params[6] = r->commit.author_time ? when.buf : NULL;
-	params[7] = text[2];
-	params[8] = r->env_fingerprint;
-	params[9] = r->env_details_json ? r->env_details_json : "{}";
-	res = store_exec_prepared(
-	        s, 0,
-	        "WITH p AS (INSERT INTO repositories (location, name) VALUES ($1, $2) "
-	        "ON CONFLICT (location) DO UPDATE SET name = EXCLUDED.name "
-	        "WHERE repositories.name IS DISTINCT FROM EXCLUDED.name RETURNING id), "
-	        "pid AS (SELECT coalesce((SELECT id FROM p), "
-	        "(SELECT id FROM repositories WHERE location = $1)) AS id), "
-	        "c AS (INSERT INTO commits (repository_id, hash, parents, author, email, "
-	        "author_time, subject) SELECT pid.id, lower($3), $4, $5, $6, "
-	        "to_timestamp($7::bigint), $8 FROM pid ON CONFLICT (repository_id, hash) DO UPDATE "
-	        "SET parents = EXCLUDED.parents, author = EXCLUDED.author, email = EXCLUDED.email, "
-	        "author_time = EXCLUDED.author_time, subject = EXCLUDED.subject "
-	        "WHERE (commits.parents, commits.author, commits.email, commits.author_time, "
-	        "commits.subject) IS DISTINCT FROM (EXCLUDED.parents, EXCLUDED.author, "
-	        "EXCLUDED.email, EXCLUDED.author_time, EXCLUDED.subject) RETURNING id), "
-	        "e AS (INSERT INTO environments (fingerprint, details) VALUES ($9, $10::jsonb) "
-	        "ON CONFLICT (fingerprint) DO UPDATE SET details = EXCLUDED.details "
-	        "WHERE environments.details IS DISTINCT FROM EXCLUDED.details RETURNING id) "
-	        "SELECT coalesce((SELECT id FROM c), (SELECT c2.id FROM commits c2, pid WHERE "
-	        "c2.repository_id = pid.id AND c2.hash = lower($3))), "
-	        "coalesce((SELECT id FROM e), (SELECT id FROM environments WHERE fingerprint = "
-	        "$9))",
-	        10, params);
-	ret = store_check(s, res, PGRES_TUPLES_OK, "could not store the commit", err);
-	if (!ret && PQntuples(res) != 1)
-		ret = pw_error_set(err, PW_EDB, "could not store the commit: no row returned");
-	if (!ret) {
-		*commit_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		*env_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	}
-	PQclear(res);
-	for (i = 0; i < 3; i++)
-		strbuf_release(&clean[i]);
-	strbuf_release(&parents);
-	strbuf_release(&when);
-	return ret;
+static const char ingest_sql[] =
+        "WITH c_in AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], "
+        "$5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[], $10::text[]) "
+        "WITH ORDINALITY AS u(loc, name, hash, parents, author, email, at, subject, fp, "
+        "details, ord)), "
+        "p_up AS (INSERT INTO repositories (location, name) "
+        "SELECT DISTINCT ON (loc) loc, coalesce(name, loc) FROM c_in ORDER BY loc, ord DESC "
+        "ON CONFLICT (location) DO UPDATE SET name = EXCLUDED.name "
+        "WHERE repositories.name IS DISTINCT FROM EXCLUDED.name RETURNING id, location), "
+        "p AS (SELECT d.loc, coalesce(u.id, x.id) AS id FROM (SELECT DISTINCT loc FROM c_in) d "
+        "LEFT JOIN p_up u ON u.location = d.loc LEFT JOIN repositories x ON x.location = d.loc), "
+        "e_last AS (SELECT DISTINCT ON (fp) fp, details FROM c_in "
+        "ORDER BY fp, details IS NOT NULL DESC, ord DESC), "
+        "e_set AS (INSERT INTO environments (fingerprint, details) "
+        "SELECT fp, details::jsonb FROM e_last WHERE details IS NOT NULL "
+        "ON CONFLICT (fingerprint) DO UPDATE SET details = EXCLUDED.details "
+        "WHERE environments.details IS DISTINCT FROM EXCLUDED.details "
+        "RETURNING id, fingerprint), "
+        "e_keep AS (INSERT INTO environments (fingerprint) "
+        "SELECT fp FROM e_last WHERE details IS NULL "
+        "ON CONFLICT (fingerprint) DO NOTHING RETURNING id, fingerprint), "
+        "e AS (SELECT l.fp, coalesce(s.id, k.id, x.id) AS id FROM e_last l "
+        "LEFT JOIN e_set s ON s.fingerprint = l.fp LEFT JOIN e_keep k ON k.fingerprint = l.fp "
+        "LEFT JOIN environments x ON x.fingerprint = l.fp), "
+        "c_last AS (SELECT DISTINCT ON (loc, lower(hash)) loc, lower(hash) AS hash, parents, "
+        "author, email, at, subject FROM c_in ORDER BY loc, lower(hash), ord DESC), "
+        "c_up AS (INSERT INTO commits (repository_id, hash, parents, author, email, "
+        "author_time, subject) SELECT p.id, l.hash, l.parents::text[], l.author, l.email, "
+        "to_timestamp(l.at), l.subject FROM c_last l JOIN p ON p.loc = l.loc "
+        "ON CONFLICT (repository_id, hash) DO UPDATE SET parents = EXCLUDED.parents, "
+        "author = EXCLUDED.author, email = EXCLUDED.email, "
+        "author_time = EXCLUDED.author_time, subject = EXCLUDED.subject "
+        "WHERE (commits.parents, commits.author, commits.email, commits.author_time, "
+        "commits.subject) IS DISTINCT FROM (EXCLUDED.parents, EXCLUDED.author, "
+        "EXCLUDED.email, EXCLUDED.author_time, EXCLUDED.subject) "
+        "RETURNING id, repository_id, hash), "
+        "c AS (SELECT l.loc, l.hash, coalesce(u.id, x.id) AS id FROM c_last l "
+        "JOIN p ON p.loc = l.loc "
+        "LEFT JOIN c_up u ON u.repository_id = p.id AND u.hash = l.hash "
+        "LEFT JOIN commits x ON x.repository_id = p.id AND x.hash = l.hash), "
+        "r_in AS (SELECT r.*, c.id AS commit_id, e.id AS env_id FROM unnest($11::int[], "
+        "$12::text[], $13::text[], $14::bigint[], $15::bigint[], $16::text[], $17::text[], "
+        "$18::text[], $19::text[], $20::text[], $21::text[]) "
+        "WITH ORDINALITY AS r(ci, b, sh, st, fi, v, bl, dr, se, md, su, ord) "
+        "JOIN c_in i ON i.ord = r.ci JOIN c ON c.loc = i.loc AND c.hash = lower(i.hash) "
+        "JOIN e ON e.fp = i.fp), "
+        "r_up AS (INSERT INTO runs (commit_id, environment_id, benchmark, spec_hash, "
+        "started_at, finished_at, verdict, build_log_tail, diff_report, stderr_tail, "
+        "metadata, summary) SELECT DISTINCT ON (commit_id, b, env_id, sh) commit_id, env_id, "
+        "b, sh, to_timestamp(st / 1e6), to_timestamp(fi / 1e6), v, bl, dr, se, md::jsonb, "
+        "su::jsonb FROM r_in ORDER BY commit_id, b, env_id, sh, ord DESC "
+        "ON CONFLICT (commit_id, benchmark, environment_id, spec_hash) DO UPDATE SET "
+        "started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at, "
+        "verdict = EXCLUDED.verdict, build_log_tail = EXCLUDED.build_log_tail, "
+        "diff_report = EXCLUDED.diff_report, stderr_tail = EXCLUDED.stderr_tail, "
+        "metadata = EXCLUDED.metadata, summary = EXCLUDED.summary "
+        "RETURNING id, commit_id, environment_id, benchmark, spec_hash, "
+        "xmax::text <> '0' AS replaced), "
+        "gone AS (DELETE FROM samples WHERE run_id IN (SELECT id FROM r_up WHERE replaced)) "
+        "SELECT DISTINCT ON (u.id) r.ord, u.id FROM r_in r JOIN r_up u "
+        "ON u.commit_id = r.commit_id AND u.environment_id = r.env_id AND u.benchmark = r.b "
+        "AND u.spec_hash = r.sh ORDER BY u.id, r.ord DESC";
+
+enum ingest_param {
+	IN_LOCATION,
+	IN_NAME,
+	IN_HASH,
+	IN_PARENTS,
+	IN_AUTHOR,
+	IN_EMAIL,
+	IN_AUTHOR_TIME,
+	IN_SUBJECT,
+	IN_FINGERPRINT,
+	IN_DETAILS,
+	IN_RUN_COMMIT,
+	IN_BENCHMARK,
+	IN_SPEC_HASH,
+	IN_STARTED,
+	IN_FINISHED,
+	IN_VERDICT,
+	IN_BUILD_LOG,
+	IN_DIFF,
+	IN_STDERR,
+	IN_METADATA,
+	IN_SUMMARY
+};
+
+static void array_add_int(struct strbuf *arr, size_t v)
+{
+	strbuf_addch(arr, arr->len > 1 ? ',' : '{');
+	strbuf_addf(arr, "%zu", v);
 }
 
 static int same_key(const struct store_run_result *a, const struct store_run_result *b)
@@ -283,188 +396,279 @@ static int same_key(const struct store_run_result *a, const struct store_run_res
 	       !strcmp(a->spec_hash ? a->spec_hash : "", b->spec_hash ? b->spec_hash : "");
 }
 
-/*
- * All runs of one commit in one INSERT ... ON CONFLICT (a run measured again
- * replaces the earlier one, keeping its id): their ids into run_ids[], and
- * the ids of replaced runs (whose old samples must go) appended to `replaced`.
- */
-static int insert_runs(struct store *s, const struct store_results *r, int64_t commit_id,
-                       int64_t env_id, int64_t *run_ids, struct strbuf *replaced,
-                       struct pw_error *err)
+static int check_results(const struct store_results *r, struct pw_error *err)
 {
-	struct strbuf arr[10] = {STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT,
-	                         STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT};
-	struct strbuf cid = STRBUF_INIT, eid = STRBUF_INIT, summary = STRBUF_INIT;
-	const char *params[12];
-	PGresult *res = NULL;
 	size_t i, j;
-	int ret = 0, row;
 
+	if (!r->repo_location || !r->commit.hash || !r->env_fingerprint)
+		return pw_error_set(err, PW_EINVALID,
+		                    "results without a repository, commit or environment");
 	for (i = 0; i < r->nruns; i++) {
-		const struct store_run_result *run = &r->runs[i];
-
-		if (!run->benchmark) {
-			ret = pw_error_set(err, PW_EINVALID, "run %zu of %.12s has no benchmark", i,
-			                   r->commit.hash);
-			goto done;
-		}
+		if (!r->runs[i].benchmark)
+			return pw_error_set(err, PW_EINVALID, "run %zu of %.12s has no benchmark",
+			                    i, r->commit.hash);
 		for (j = 0; j < i; j++)
-			if (same_key(run, &r->runs[j])) {
-				ret = pw_error_set(err, PW_EINVALID,
-				                   "benchmark '%s' appears twice in the results of "
-				                   "%.12s",
-				                   run->benchmark, r->commit.hash);
-				goto done;
-			}
-		array_add(&arr[0], run->benchmark);
-		array_add(&arr[1], run->spec_hash ? run->spec_hash : "");
-		array_add_time(&arr[2], run->started_us);
-		array_add_time(&arr[3], run->finished_us);
-		array_add(&arr[4], run->verdict);
-		array_add(&arr[5], run->build_log_tail);
-		array_add(&arr[6], run->diff_report);
-		array_add(&arr[7], run->stderr_tail);
-		array_add(&arr[8], run->metadata_json ? run->metadata_json : "{}");
-		strbuf_reset(&summary);
-		run_summary(&summary, run);
-		array_add(&arr[9], summary.buf);
+			if (same_key(&r->runs[i], &r->runs[j]))
+				return pw_error_set(
+				        err, PW_EINVALID,
+				        "benchmark '%s' appears twice in the results of "
+				        "%.12s",
+				        r->runs[i].benchmark, r->commit.hash);
 	}
-	if (!r->nruns)
-		goto done;
-	strbuf_addf(&cid, "%" PRId64, commit_id);
-	strbuf_addf(&eid, "%" PRId64, env_id);
-	params[0] = cid.buf;
-	params[1] = eid.buf;
-	for (i = 0; i < 10; i++) {
+	return 0;
+}
+
+/* The batch as the ingest statement's array parameters; 0 or PW_EINVALID. */
+static int ingest_params(const struct store_results *r, size_t n, struct strbuf *arr,
+                         struct pw_error *err)
+{
+	struct strbuf lit = STRBUF_INIT;
+	size_t c, i;
+	int ret = 0;
+
+	for (c = 0; c < n; c++) {
+		const struct store_results *x = &r[c];
+
+		if ((ret = check_results(x, err)) < 0)
+			goto done;
+		strbuf_reset(&lit);
+		array_literal(&lit, x->commit.parents, x->commit.nparents);
+		array_add(&arr[IN_LOCATION], x->repo_location);
+		array_add(&arr[IN_NAME], x->repo_name);
+		array_add(&arr[IN_HASH], x->commit.hash);
+		array_add(&arr[IN_PARENTS], lit.buf);
+		array_add(&arr[IN_AUTHOR], x->commit.author);
+		array_add(&arr[IN_EMAIL], x->commit.email);
+		array_add_time(&arr[IN_AUTHOR_TIME], x->commit.author_time);
+		array_add(&arr[IN_SUBJECT], x->commit.subject);
+		array_add(&arr[IN_FINGERPRINT], x->env_fingerprint);
+		array_add(&arr[IN_DETAILS], x->env_details_json);
+		for (i = 0; i < x->nruns; i++) {
+			const struct store_run_result *run = &x->runs[i];
+
+			array_add_int(&arr[IN_RUN_COMMIT], c + 1);
+			array_add(&arr[IN_BENCHMARK], run->benchmark);
+			array_add(&arr[IN_SPEC_HASH], run->spec_hash ? run->spec_hash : "");
+			array_add_time(&arr[IN_STARTED], run->started_us);
+			array_add_time(&arr[IN_FINISHED], run->finished_us);
+			array_add(&arr[IN_VERDICT], run->verdict);
+			array_add(&arr[IN_BUILD_LOG], run->build_log_tail);
+			array_add(&arr[IN_DIFF], run->diff_report);
+			array_add(&arr[IN_STDERR], run->stderr_tail);
+			array_add(&arr[IN_METADATA],
+			          run->metadata_json ? run->metadata_json : "{}");
+			strbuf_reset(&lit);
+			run_summary(&lit, run);
+			array_add(&arr[IN_SUMMARY], lit.buf);
+		}
+	}
+	for (i = 0; i < INGEST_NPARAMS; i++)
 		array_end(&arr[i]);
-		params[2 + i] = arr[i].buf;
-	}
-	res = store_exec_prepared(
-	        s, 1,
-	        "INSERT INTO runs (commit_id, environment_id, benchmark, spec_hash, started_at, "
-	        "finished_at, verdict, build_log_tail, diff_report, stderr_tail, metadata, "
-	        "summary) "
-	        "SELECT $1, $2, u.b, u.sh, to_timestamp(u.st / 1e6), to_timestamp(u.fi / 1e6), "
-	        "u.v, u.bl, u.dr, u.se, u.md::jsonb, u.su::jsonb FROM unnest($3::text[], "
-	        "$4::text[], "
-	        "$5::bigint[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[], "
-	        "$11::text[], $12::text[]) AS u(b, sh, st, fi, v, bl, dr, se, md, su) "
-	        "ON CONFLICT (commit_id, benchmark, environment_id, spec_hash) DO UPDATE SET "
-	        "started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at, "
-	        "verdict = EXCLUDED.verdict, build_log_tail = EXCLUDED.build_log_tail, "
-	        "diff_report = EXCLUDED.diff_report, stderr_tail = EXCLUDED.stderr_tail, "
-	        "metadata = EXCLUDED.metadata, summary = EXCLUDED.summary "
-	        "RETURNING id, benchmark, spec_hash, xmax::text <> '0'",
-	        12, params);
-	if ((ret = store_check(s, res, PGRES_TUPLES_OK, "could not store the runs", err)) < 0)
-		goto done;
-	for (row = 0; row < PQntuples(res); row++) {
-		struct store_run_result key = {0};
-
-		key.benchmark = PQgetvalue(res, row, 1);
-		key.spec_hash = PQgetvalue(res, row, 2);
-		for (i = 0; i < r->nruns; i++)
-			if (same_key(&key, &r->runs[i]))
-				run_ids[i] = strtoll(PQgetvalue(res, row, 0), NULL, 10);
-		if (!strcmp(PQgetvalue(res, row, 3), "t"))
-			strbuf_addf(replaced, "%s%s", replaced->len ? "," : "{",
-			            PQgetvalue(res, row, 0));
-	}
 done:
-	PQclear(res);
-	for (i = 0; i < 10; i++)
-		strbuf_release(&arr[i]);
-	strbuf_release(&summary);
-	strbuf_release(&cid);
-	strbuf_release(&eid);
+	strbuf_release(&lit);
 	return ret;
 }
 
-static int delete_samples(struct store *s, struct strbuf *replaced, struct pw_error *err)
+/*
+ * Batches of up to this many commits run the prepared statement, whose
+ * generic plan assumes a few rows (planning the statement costs more than
+ * executing it for one commit); larger ones are planned for their size,
+ * since that generic plan's nested loops grow with the square of the runs
+ * (3,000 runs: 1.1 s instead of 0.1 s).
+ */
+#define INGEST_PREPARED_MAX 8
+
+/*
+ * BEGIN and the ingest statement in one round trip, through libpq's pipeline
+ * mode (for small batches the statement is prepared once per connection). The statement's result
+ * goes to *out (the caller's to PQclear) when everything succeeded.
+ */
+static int begin_and_ingest(struct store *s, const struct strbuf *arr, size_t n, PGresult **out,
+                            struct pw_error *err)
 {
-	const char *params[1];
+	const char *params[INGEST_NPARAMS];
+	const char *name = "pw_ingest";
+	int prepared = n <= INGEST_PREPARED_MAX;
+	int ret = 0, nulls = 0, i;
 	PGresult *res;
-	int ret;
 
-	strbuf_addch(replaced, '}');
-	params[0] = replaced->buf;
-	res = PQexecParams(s->conn, "DELETE FROM samples WHERE run_id = ANY ($1::bigint[])", 1,
-	                   NULL, params, NULL, NULL, 0);
-	ret = store_check(s, res, PGRES_COMMAND_OK, "could not replace the earlier samples", err);
-	PQclear(res);
+	for (i = 0; i < INGEST_NPARAMS; i++)
+		params[i] = arr[i].buf;
+	if (prepared && !(s->prepared & (1u << INGEST_STMT))) {
+		res = PQprepare(s->conn, name, ingest_sql, INGEST_NPARAMS, NULL);
+		ret = store_check(s, res, PGRES_COMMAND_OK, "could not store the results", err);
+		PQclear(res);
+		if (ret < 0)
+			return ret;
+		s->prepared |= 1u << INGEST_STMT;
+	}
+	if (PQenterPipelineMode(s->conn) != 1 ||
+	    PQsendQueryParams(s->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) != 1 ||
+	    (prepared ? PQsendQueryPrepared(s->conn, name, INGEST_NPARAMS, params, NULL, NULL, 0)
+	              : PQsendQueryParams(s->conn, ingest_sql, INGEST_NPARAMS, NULL, params, NULL,
+	                                  NULL, 0)) != 1 ||
+	    PQpipelineSync(s->conn) != 1) {
+		ret = store_check(s, NULL, PGRES_COMMAND_OK, "could not store the results", err);
+		goto done;
+	}
+	/* BEGIN's result and the statement's, each followed by NULL; then the sync */
+	for (;;) {
+		int status;
+
+		res = PQgetResult(s->conn);
+		if (!res) {
+			if (++nulls > 1 || PQstatus(s->conn) != CONNECTION_OK)
+				break;
+			continue;
+		}
+		nulls = 0;
+		status = PQresultStatus(res);
+		if (status == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			break;
+		}
+		if (status == PGRES_TUPLES_OK && !*out && !ret) {
+			*out = res;
+			continue;
+		}
+		if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && !ret)
+			ret = store_check(s, res, PGRES_COMMAND_OK, "could not store the results",
+			                  err);
+		PQclear(res);
+	}
+	if (!ret && !*out)
+		ret = store_check(s, NULL, PGRES_TUPLES_OK, "could not store the results", err);
+done:
+	if (PQpipelineStatus(s->conn) != PQ_PIPELINE_OFF && PQexitPipelineMode(s->conn) != 1)
+		ret = ret ? ret
+		          : store_check(s, NULL, PGRES_COMMAND_OK, "could not store the results",
+		                        err);
+	if (ret) {
+		PQclear(*out);
+		*out = NULL;
+	}
 	return ret;
 }
 
-static void copy_value(struct strbuf *row, int64_t v)
+/*
+ * COPY's binary format: a signature and header, then per row the number of
+ * fields and each field as a 4-byte length (-1: NULL) and its value in
+ * network byte order; -1 as the field count ends the data. The server reads
+ * it with less work than text, and samples are most of what is written.
+ */
+static const char copy_header[] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
+#define COPY_HEADER_LEN 19
+#define COPY_FIELDS     17
+
+static unsigned char *put_be(unsigned char *p, uint64_t v, int bytes)
 {
-	if (v == SAMPLE_ABSENT)
-		strbuf_addstr(row, "\t\\N");
-	else
-		strbuf_addf(row, "\t%" PRId64, v);
+	int i;
+
+	for (i = bytes - 1; i >= 0; i--, v >>= 8)
+		p[i] = (unsigned char)(v & 0xff);
+	return p + bytes;
 }
 
+/* A field: its length, then the value (`bytes` wide); NULL when absent. */
+static unsigned char *put_field(unsigned char *p, int64_t v, int bytes, int absent)
+{
+	if (absent)
+		return put_be(p, 0xffffffffu, 4);
+	p = put_be(p, (uint64_t)bytes, 4);
+	return put_be(p, (uint64_t)v, bytes);
+}
+
+/* Append one sample as a binary COPY row of the samples table. */
 static void copy_row(struct strbuf *buf, int64_t run_id, size_t seq, const struct sample *x)
 {
-	strbuf_addf(buf, "%" PRId64 "\t%zu", run_id, seq);
-	copy_value(buf, x->wall_ns);
-	copy_value(buf, x->user_ns);
-	copy_value(buf, x->sys_ns);
-	copy_value(buf, x->maxrss_kib);
-	copy_value(buf, x->minflt);
-	copy_value(buf, x->majflt);
-	copy_value(buf, x->nvcsw);
-	copy_value(buf, x->nivcsw);
-	copy_value(buf, x->instructions);
-	copy_value(buf, x->cycles);
-	copy_value(buf, x->branch_misses);
-	copy_value(buf, x->cache_misses);
-	strbuf_addf(buf, "\t%d\t%d\t%s\n", x->exit_code, x->term_signal, x->timed_out ? "t" : "f");
+	const int64_t metric[] = {x->wall_ns,      x->user_ns, x->sys_ns,        x->maxrss_kib,
+	                          x->minflt,       x->majflt,  x->nvcsw,         x->nivcsw,
+	                          x->instructions, x->cycles,  x->branch_misses, x->cache_misses};
+	unsigned char row[2 + COPY_FIELDS * 12], *p = row;
+	size_t i;
+
+	p = put_be(p, COPY_FIELDS, 2);
+	p = put_field(p, run_id, 8, 0);
+	p = put_field(p, (int64_t)seq, 4, 0);
+	for (i = 0; i < sizeof(metric) / sizeof(metric[0]); i++)
+		p = put_field(p, metric[i], 8, metric[i] == SAMPLE_ABSENT);
+	p = put_field(p, x->exit_code, 4, 0);
+	p = put_field(p, x->term_signal, 4, 0);
+	p = put_field(p, x->timed_out ? 1 : 0, 1, 0);
+	strbuf_add(buf, row, (size_t)(p - row));
 }
 
 #define COPY_CHUNK (256 * 1024)
 
-static int copy_samples(struct store *s, const struct store_results *r, size_t n,
-                        int64_t *const *run_ids, struct pw_error *err)
+/*
+ * One COPY for the samples of every run that has an id in run_ids[] (runs
+ * in input order; 0: a later run of the batch replaced it), then COMMIT in
+ * the same query string, so the transaction ends with the COPY's round trip.
+ * The test hook before_commit runs before the last of the data is sent.
+ */
+static int copy_samples_and_commit(struct store *s, const struct store_results *r, size_t n,
+                                   const int64_t *run_ids, struct pw_error *err)
 {
 	struct strbuf buf = STRBUF_INIT;
 	PGresult *res;
-	size_t c, i, j;
-	int ret = 0;
+	size_t c, i, j, k = 0;
+	int ret = 0, status;
 
-	res = PQexec(s->conn, "COPY samples (run_id, seq, wall_ns, user_ns, sys_ns, maxrss_kib, "
-	                      "minflt, majflt, nvcsw, nivcsw, instructions, cycles, branch_misses, "
-	                      "cache_misses, exit_code, term_signal, timed_out) FROM STDIN");
+	if (PQsendQuery(s->conn, "COPY samples (run_id, seq, wall_ns, user_ns, sys_ns, maxrss_kib, "
+	                         "minflt, majflt, nvcsw, nivcsw, instructions, cycles, "
+	                         "branch_misses, cache_misses, exit_code, term_signal, timed_out) "
+	                         "FROM STDIN (FORMAT binary); COMMIT") != 1)
+		goto failed;
+	res = PQgetResult(s->conn);
 	ret = store_check(s, res, PGRES_COPY_IN, "could not store the samples", err);
 	PQclear(res);
 	if (ret < 0)
-		goto done;
+		goto drain;
+	strbuf_add(&buf, copy_header, COPY_HEADER_LEN);
 	for (c = 0; c < n; c++) {
-		for (i = 0; i < r[c].nruns; i++) {
+		for (i = 0; i < r[c].nruns; i++, k++) {
+			if (!run_ids[k])
+				continue;
 			for (j = 0; j < r[c].runs[i].nsamples; j++) {
-				copy_row(&buf, run_ids[c][i], j, &r[c].runs[i].samples[j]);
+				copy_row(&buf, run_ids[k], j, &r[c].runs[i].samples[j]);
 				if (buf.len < COPY_CHUNK)
 					continue;
 				if (PQputCopyData(s->conn, buf.buf, (int)buf.len) != 1)
-					goto copy_failed;
+					goto failed;
 				strbuf_reset(&buf);
 			}
 		}
 	}
+	strbuf_add(&buf, "\377\377", 2);
+	if (s->before_commit)
+		s->before_commit(s, s->before_commit_arg);
 	if (buf.len && PQputCopyData(s->conn, buf.buf, (int)buf.len) != 1)
-		goto copy_failed;
+		goto failed;
 	if (PQputCopyEnd(s->conn, NULL) != 1)
-		goto copy_failed;
-	res = PQgetResult(s->conn);
-	ret = store_check(s, res, PGRES_COMMAND_OK, "could not store the samples", err);
-	PQclear(res);
-	while ((res = PQgetResult(s->conn)))
+		goto failed;
+	/* the COPY's result, then COMMIT's */
+	for (i = 0; i < 2 && !ret; i++) {
+		res = PQgetResult(s->conn);
+		status = PQresultStatus(res);
+		if (status == PGRES_COPY_IN) { /* the connection broke mid-COPY */
+			PQclear(res);
+			goto failed;
+		}
+		ret = store_check(
+		        s, res, PGRES_COMMAND_OK,
+		        i ? "could not commit the results" : "could not store the samples", err);
 		PQclear(res);
-	goto done;
-copy_failed:
+	}
+	goto drain;
+failed:
 	ret = pw_error_set(err, PW_EDB, "could not store the samples: %s", PQerrorMessage(s->conn));
-	while ((res = PQgetResult(s->conn)))
+drain:
+	for (i = 0; i < 8 && (res = PQgetResult(s->conn)); i++) {
+		status = PQresultStatus(res);
 		PQclear(res);
-done:
+		if (status == PGRES_COPY_IN && PQputCopyEnd(s->conn, "abandoned") != 1)
+			break;
+	}
 	strbuf_release(&buf);
 	return ret;
 }
@@ -472,50 +676,42 @@ done:
 int store_results_write_many(struct store *s, const struct store_results *r, size_t n,
                              struct pw_error *err)
 {
-	struct strbuf replaced = STRBUF_INIT;
-	int64_t **run_ids = NULL;
-	int64_t commit_id = 0, env_id = 0;
-	size_t c;
-	int ret;
+	struct strbuf arr[INGEST_NPARAMS];
+	PGresult *res = NULL;
+	int64_t *run_ids = NULL;
+	size_t c, nruns = 0;
+	int ret, row, begun = 0;
 
-	if (!s || !s->conn)
-		return pw_error_set(err, PW_EDB, "not connected to the database");
-	run_ids = calloc(n + 1, sizeof(*run_ids));
+	for (c = 0; c < INGEST_NPARAMS; c++)
+		arr[c] = (struct strbuf)STRBUF_INIT;
+	if (!s || !s->conn) {
+		ret = pw_error_set(err, PW_EDB, "not connected to the database");
+		goto done;
+	}
+	if ((ret = ingest_params(r, n, arr, err)) < 0)
+		goto done;
+	for (c = 0; c < n; c++)
+		nruns += r[c].nruns;
+	run_ids = calloc(nruns + 1, sizeof(*run_ids));
 	if (!run_ids)
 		abort();
-	if ((ret = store_exec(s, "BEGIN", err)) < 0)
+	begun = 1;
+	if ((ret = begin_and_ingest(s, arr, n, &res, err)) < 0)
 		goto done;
-	for (c = 0; c < n; c++) {
-		if (!r[c].repo_location || !r[c].commit.hash || !r[c].env_fingerprint) {
-			ret = pw_error_set(err, PW_EINVALID,
-			                   "results without a repository, commit "
-			                   "or environment");
-			goto rollback;
-		}
-		run_ids[c] = calloc(r[c].nruns + 1, sizeof(**run_ids));
-		if (!run_ids[c])
-			abort();
-		if ((ret = upsert_all(s, &r[c], &commit_id, &env_id, err)) < 0 ||
-		    (ret = insert_runs(s, &r[c], commit_id, env_id, run_ids[c], &replaced, err)) <
-		            0)
-			goto rollback;
+	for (row = 0; row < PQntuples(res); row++) {
+		size_t ord = strtoull(PQgetvalue(res, row, 0), NULL, 10);
+
+		if (ord >= 1 && ord <= nruns)
+			run_ids[ord - 1] = strtoll(PQgetvalue(res, row, 1), NULL, 10);
 	}
-	if (replaced.len && (ret = delete_samples(s, &replaced, err)) < 0)
-		goto rollback;
-	if ((ret = copy_samples(s, r, n, run_ids, err)) < 0)
-		goto rollback;
-	if (s->before_commit)
-		s->before_commit(s, s->before_commit_arg);
-	if ((ret = store_exec(s, "COMMIT", err)) < 0)
-		goto rollback;
-	goto done;
-rollback:
-	store_exec_quiet(s, "ROLLBACK");
+	ret = copy_samples_and_commit(s, r, n, run_ids, err);
 done:
-	for (c = 0; c < n; c++)
-		free(run_ids[c]);
+	if (ret < 0 && begun && !store_connection_lost(s))
+		store_exec_quiet(s, "ROLLBACK");
+	PQclear(res);
 	free(run_ids);
-	strbuf_release(&replaced);
+	for (c = 0; c < INGEST_NPARAMS; c++)
+		strbuf_release(&arr[c]);
 	return ret;
 }
 

@@ -55,6 +55,8 @@ struct store_results {
 /*
  * Upserts (insert, or update the descriptive columns of the existing row) that
  * return the row's id. Usable on their own or inside a caller's transaction.
+ * NULL environment details keep the stored ones ({} for a new environment);
+ * the same holds for store_results.env_details_json.
  */
 int store_repository_upsert(struct store *s, const char *location, const char *name, int64_t *id,
                             struct pw_error *err);
@@ -71,9 +73,14 @@ int store_environment_upsert(struct store *s, const char *fingerprint, const cha
 int store_results_write(struct store *s, const struct store_results *r, struct pw_error *err);
 
 /*
- * Write `n` commits' results in ONE transaction (all or nothing) with one
- * COPY for all samples: for bulk imports, where a transaction per commit
- * would cost more than the data. Errors as store_results_write().
+ * Write `n` commits' results in ONE transaction (all or nothing): for bulk
+ * imports, where a transaction per commit would cost more than the data.
+ * Three round trips whatever `n`: one statement for every repository,
+ * environment, commit and run of the batch, one COPY for all samples, COMMIT.
+ * A commit given twice is stored as if the entries were written one by one
+ * (the later run of one key replaces the earlier, with its samples). Some
+ * thousands of commits per call is the sweet spot (store/README.md).
+ * Errors as store_results_write().
  */
 int store_results_write_many(struct store *s, const struct store_results *r, size_t n,
                              struct pw_error *err);

@@ -21,7 +21,7 @@ crash_c=$(head_of "$R")
 git -C "$R" revert --no-edit HEAD >/dev/null
 
 cp "$R/.perfwarden" "$T/spec.saved"
-sed -i 's#command = ./bench#command = sh -c "trap \\"\\" TERM; (trap \\"\\" TERM; sleep 30) \& sleep 30"#' "$R/.perfwarden"
+sed -i 's#command = ./bench#command = sh -c "trap \\"\\" TERM; (trap \\"\\" TERM; sleep 31.2718) \& sleep 31.2718"#' "$R/.perfwarden"
 git -C "$R" commit -qam "hangs, ignoring SIGTERM, with a child"
 hang_c=$(head_of "$R")
 cp "$T/spec.saved" "$R/.perfwarden"
@@ -74,7 +74,7 @@ assert doc["fingerprint"] and doc["environment"]
 PY
 
 # the hang was killed at the timeout along with the child that ignores SIGTERM
-if pgrep -f "sleep 30" >/dev/null; then fail "a 'sleep 30' from the hanging benchmark survived"; else pass "the hanging benchmark's whole group is gone"; fi
+if pgrep -f "sleep 31.2718" >/dev/null; then fail "a sleep from the hanging benchmark survived"; else pass "the hanging benchmark's whole group is gone"; fi
 
 # failures carry their reason
 "$PW" run --golden-dir "$GOLDEN" "$swap_c" "$build_c" "$badspec_c" >"$T/table" 2>&1 || true

@@ -3,7 +3,9 @@
  * transaction and read back with every metric (NULL for what was not
  * measured); a connection killed just before COMMIT leaves nothing partial,
  * is retried, and when it keeps failing the results land in the spool and
- * replay stores them.
+ * replay stores them. Batches (store_results_write_many) store each commit
+ * once, the later of two runs with one key winning; NULL environment details
+ * keep the stored ones.
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -422,6 +424,168 @@ static void test_results__no_database_at_all_spools(void **state)
 	pw_error_release(&err);
 }
 
+static void test_results__null_env_details_keep_the_stored_ones(void **state)
+{
+	struct store s = STORE_INIT;
+	struct pw_error err = PW_ERROR_INIT;
+	struct store_results r;
+	int64_t id = 0;
+
+	(void)state;
+	wipe();
+	make_results(&r, hash_a);
+	assert_int_equal(store_open(&s, NULL, &err), 0);
+	assert_int_equal(store_results_write(&s, &r, &err), 0);
+	make_results(&r, hash_b);
+	r.env_details_json = NULL; /* e.g. replayed from a runner that could not read them */
+	assert_int_equal(store_results_write(&s, &r, &err), 0);
+	assert_int_equal(fixture_count("SELECT count(*) FROM environments WHERE fingerprint = "
+	                               "'env-test' AND details = '{\"cpu\": \"test\"}'"),
+	                 1);
+	assert_int_equal(store_environment_upsert(&s, "env-test", NULL, &id, &err), 0);
+	assert_int_equal(fixture_count("SELECT count(*) FROM environments WHERE details = "
+	                               "'{\"cpu\": \"test\"}'"),
+	                 1);
+	/* new details do replace them, and a new environment without any gets {} */
+	assert_int_equal(store_environment_upsert(&s, "env-test", "{\"cpu\": \"new\"}", &id, &err),
+	                 0);
+	assert_int_equal(store_environment_upsert(&s, "env-bare", NULL, &id, &err), 0);
+	assert_int_equal(fixture_count("SELECT count(*) FROM environments WHERE "
+	                               "(fingerprint = 'env-test' AND details->>'cpu' = 'new') OR "
+	                               "(fingerprint = 'env-bare' AND details = '{}')"),
+	                 2);
+	store_release(&s);
+	pw_error_release(&err);
+}
+
+#define BATCH 40
+
+/*
+ * A large batch (planned for its size, not the small-batch prepared plan)
+ * is all or nothing, and stores everything once; a commit given twice is
+ * stored as if written one by one: the later run replaces the earlier one,
+ * its samples alone remain.
+ */
+static void test_results__a_large_batch_stores_each_commit_once(void **state)
+{
+	static char hashes[BATCH][41];
+	static struct sample later[2];
+	struct store s = STORE_INIT;
+	struct pw_error err = PW_ERROR_INIT;
+	struct store_results r[BATCH + 1];
+	struct store_run_result again = {0};
+	struct killer k = {1, 0};
+	long long ids;
+	size_t i;
+
+	(void)state;
+	wipe();
+	for (i = 0; i < BATCH; i++) {
+		make_results(&r[i], hash_a);
+		snprintf(hashes[i], sizeof(hashes[i]), "%040zx", i + 1);
+		r[i].commit.hash = hashes[i];
+		r[i].commit.author_time = 1700000000 + (int64_t)i;
+	}
+	later[0] = samples[0];
+	later[1] = samples[1];
+	later[0].wall_ns = later[1].wall_ns = 7;
+	again = runs[0];
+	again.verdict = "slower";
+	again.samples = later;
+	again.nsamples = 2;
+	r[BATCH] = r[3];
+	r[BATCH].runs = &again;
+	r[BATCH].nruns = 1;
+	r[BATCH].commit.subject = "the later description";
+	assert_int_equal(store_open(&s, NULL, &err), 0);
+	/* killed before COMMIT: nothing of the whole batch remains */
+	s.before_commit = kill_backend;
+	s.before_commit_arg = &k;
+	assert_int_equal(store_results_write_many(&s, r, BATCH + 1, &err), PW_EDB);
+	assert_int_equal(k.killed, 1);
+	assert_int_equal(fixture_count("SELECT count(*) FROM commits"), 0);
+	assert_int_equal(fixture_count("SELECT count(*) FROM runs"), 0);
+	assert_int_equal(fixture_count("SELECT count(*) FROM samples"), 0);
+	assert_int_equal(store_reconnect(&s, 3, &err), 0);
+	if (store_results_write_many(&s, r, BATCH + 1, &err) < 0)
+		fail_msg("write_many: %s", pw_error_message(&err));
+	assert_int_equal(fixture_count("SELECT count(*) FROM commits"), BATCH);
+	assert_int_equal(fixture_count("SELECT count(*) FROM runs"), 2 * BATCH);
+	assert_int_equal(fixture_count("SELECT count(*) FROM samples"), 5 * BATCH - 3 + 2);
+	assert_int_equal(fixture_count("SELECT count(*) FROM runs r JOIN commits c ON c.id = "
+	                               "r.commit_id WHERE r.verdict = 'slower' AND "
+	                               "c.subject = 'the later description' AND "
+	                               "c.hash = '0000000000000000000000000000000000000004'"),
+	                 1);
+	assert_int_equal(fixture_count("SELECT count(*) FROM samples WHERE wall_ns = 7"), 2);
+	/* every run's summary matches its samples */
+	assert_int_equal(fixture_count("SELECT count(*) FROM runs r WHERE (summary->'wall_ns'->>"
+	                               "'n')::int = (SELECT count(*) FROM samples x WHERE "
+	                               "x.run_id = r.id)"),
+	                 2 * BATCH);
+	/* the same batch again changes nothing but keeps every id */
+	ids = fixture_count("SELECT sum(r.id + c.id) FROM runs r JOIN commits c ON c.id = "
+	                    "r.commit_id");
+	assert_int_equal(store_results_write_many(&s, r, BATCH + 1, &err), 0);
+	assert_int_equal(fixture_count("SELECT count(*) FROM runs"), 2 * BATCH);
+	assert_int_equal(fixture_count("SELECT count(*) FROM samples"), 5 * BATCH - 3 + 2);
+	assert_int_equal(fixture_count("SELECT sum(r.id + c.id) FROM runs r JOIN commits c ON "
+	                               "c.id = r.commit_id"),
+	                 ids);
+	store_release(&s);
+	pw_error_release(&err);
+}
+
+static void test_results__connection_lost_while_idle_is_retried(void **state)
+{
+	struct store s = STORE_INIT;
+	struct pw_error err = PW_ERROR_INIT;
+	struct store_results r;
+	struct killer k = {1, 0};
+	size_t before = spool_files();
+
+	(void)state;
+	wipe();
+	make_results(&r, hash_a);
+	assert_int_equal(store_open(&s, NULL, &err), 0);
+	assert_int_equal(store_results_write(&s, &r, &err), 0); /* statements prepared */
+	wipe();
+	kill_backend(&s, &k); /* the server restarted or dropped us between commits */
+	assert_int_equal(k.killed, 1);
+	assert_int_equal(store_results_save(&s, &r, NULL, &err), 0);
+	assert_int_equal(fixture_count("SELECT count(*) FROM runs"), 2);
+	assert_int_equal(fixture_count("SELECT count(*) FROM samples"), 5);
+	assert_int_equal(spool_files(), before);
+	/* and the connection keeps working */
+	make_results(&r, hash_b);
+	assert_int_equal(store_results_write(&s, &r, &err), 0);
+	assert_int_equal(fixture_count("SELECT count(*) FROM samples"), 10);
+	store_release(&s);
+	pw_error_release(&err);
+}
+
+static void test_results__refused_results_leave_nothing_and_the_connection_usable(void **state)
+{
+	struct store s = STORE_INIT;
+	struct pw_error err = PW_ERROR_INIT;
+	struct store_results r;
+
+	(void)state;
+	wipe();
+	make_results(&r, hash_a);
+	runs[1].metadata_json = "{not json";
+	assert_int_equal(store_open(&s, NULL, &err), 0);
+	assert_int_equal(store_results_write(&s, &r, &err), PW_EDB);
+	assert_non_null(strstr(pw_error_message(&err), "could not store the results"));
+	assert_int_equal(fixture_count("SELECT count(*) FROM commits"), 0);
+	assert_int_equal(fixture_count("SELECT count(*) FROM runs"), 0);
+	runs[1].metadata_json = NULL;
+	assert_int_equal(store_results_write(&s, &r, &err), 0);
+	assert_int_equal(fixture_count("SELECT count(*) FROM samples"), 5);
+	store_release(&s);
+	pw_error_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -434,6 +598,11 @@ int main(void)
 	        cmocka_unit_test(test_results__bad_results_are_refused_whole),
 	        cmocka_unit_test(test_results__invalid_utf8_in_logs_does_not_lose_the_run),
 	        cmocka_unit_test(test_results__no_database_at_all_spools),
+	        cmocka_unit_test(test_results__null_env_details_keep_the_stored_ones),
+	        cmocka_unit_test(test_results__a_large_batch_stores_each_commit_once),
+	        cmocka_unit_test(test_results__connection_lost_while_idle_is_retried),
+	        cmocka_unit_test(
+	                test_results__refused_results_leave_nothing_and_the_connection_usable),
 	};
 	struct store s = STORE_INIT;
 	int failed;
