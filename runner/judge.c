@@ -1,8 +1,12 @@
 /*
  * judge: from samples to a verdict. judge_compare() weighs a candidate's runs
  * against its baseline's with runner/stats (ratio of medians, bootstrap CI,
- * Mann–Whitney), says "unsure" while more interleaved runs could still settle
- * the question, and warns when the threshold is below the machine's noise.
+ * Mann–Whitney) and says "unsure" while more runs could still settle the
+ * question; the pipeline then measures the two interleaved, in pairs, and
+ * judge_compare_paired() judges those pairs on their ratios (median ratio,
+ * bootstrap CI, Wilcoxon signed-rank), so load that hits both members of a
+ * pair cancels. Both share one decision rule and warn when the threshold is
+ * below the machine's noise.
  * The rest are the pure plans around it: which earlier commit is a commit's
  * baseline, and which commit a bisection measures next. Pure: no I/O; the
  * pipeline feeds it from the store and the runner.
@@ -104,87 +108,69 @@ static double relative_noise(const double *base, size_t nb)
 	return STATS_MAD_NORMAL * s.mad / s.median;
 }
 
-static void add_noise_note(const struct judge_options *opts, struct judge_result *res)
+static void add_noise_note(const struct judge_options *opts, struct judge_result *res,
+                           const char *unit)
 {
 	if (!(res->min_detectable > opts->threshold))
 		return;
 	strbuf_addf(&res->message,
-	            "; threshold %.2g%% is below what %zu runs can resolve at the measured noise "
+	            "; threshold %.2g%% is below what %zu %s can resolve at the measured noise "
 	            "%.2g%% (smallest detectable change %.2g%%): results at that level are not "
 	            "trustworthy",
-	            opts->threshold * 100, opts->max_repeat, res->noise * 100,
+	            opts->threshold * 100, opts->max_repeat, unit, res->noise * 100,
 	            res->min_detectable * 100);
 }
 
+/* The decision rule documented in judge.h. */
 static enum verdict decide(const struct judge_options *opts, const struct judge_result *res,
                            int enough_runs)
 {
-	double up = 1 + opts->threshold, down = 1 / (1 + opts->threshold);
+	double t = opts->threshold, up = 1 + t, down = 1 / (1 + t);
 	int significant = res->p_value < opts->alpha;
 
 	if (!enough_runs)
 		return VERDICT_UNSURE;
-	if (significant && res->ci_lo > 1 && res->ratio >= up)
+	if (significant && res->ci_lo > 1 && res->ci_hi >= up && res->ratio >= 1 + t / 2)
 		return VERDICT_SLOWER;
-	if (significant && res->ci_hi < 1 && res->ratio <= down)
+	if (significant && res->ci_hi < 1 && res->ci_lo <= down && res->ratio <= 1 / (1 + t / 2))
 		return VERDICT_FASTER;
 	if (res->ci_lo > down && res->ci_hi < up)
 		return VERDICT_OK;
 	return VERDICT_UNSURE;
 }
 
-int judge_compare(const double *base, size_t nb, const double *cand, size_t nc,
-                  const struct judge_options *opts, struct judge_result *res, struct pw_error *err)
+static int check_options(const struct judge_options *opts, struct pw_error *err)
 {
-	static const struct judge_options defaults = JUDGE_OPTIONS_INIT;
-	struct stats_mwu mwu;
-	struct stats_ci ci;
-	size_t n = nb < nc ? nb : nc;
-	int ret, enough_runs, at_cap;
-
-	judge_result_release(res);
-	if (!opts)
-		opts = &defaults;
 	if (!(opts->threshold > 0) || !(opts->alpha > 0 && opts->alpha < 1) ||
 	    !(opts->instructions_threshold > 0) || opts->max_repeat < 1 || opts->resamples < 10)
 		return pw_error_set(err, PW_EINVALID,
 		                    "judge options need threshold > 0, 0 < alpha < 1, "
 		                    "max_repeat >= 1 and resamples >= 10");
-	if (nb == 0 || nc == 0)
-		return pw_error_set(err, PW_EINVALID,
-		                    "cannot judge without samples (%zu baseline, "
-		                    "%zu candidate)",
-		                    nb, nc);
-	res->n_base = nb;
-	res->n_new = nc;
-	if (opts->metric == JUDGE_METRIC_INSTRUCTIONS)
-		return judge_instructions(base, nb, cand, nc, opts, res, err);
+	return 0;
+}
 
-	if ((ret = stats_bootstrap_ratio(base, nb, cand, nc, opts->resamples, 1 - opts->alpha,
-	                                 opts->seed, &ci, err)) < 0 ||
-	    (ret = stats_mann_whitney(cand, nc, base, nb, STATS_MWU_AUTO, &mwu, err)) < 0)
-		return ret;
-	res->ratio = ci.estimate;
-	res->ci_lo = ci.lo;
-	res->ci_hi = ci.hi;
-	res->p_value = mwu.p_value;
-	res->noise = relative_noise(base, nb);
-	res->min_detectable = stats_normal_isf(opts->alpha / 2) * sqrt(M_PI / 2) * res->noise *
-	                      sqrt(2.0 / (double)opts->max_repeat);
+/*
+ * Decide from the statistics already in *res (n runs or pairs per side) and
+ * write the message: its head `what` ("median" or "paired median"), the
+ * counts `counted` ("10 vs 10 runs", "10 pairs"), the reason when unsure, and
+ * the noise note. `unit` is "runs" or "pairs"; `se_per_noise` is the standard
+ * error of the estimate's log at max_repeat runs, per unit of res->noise.
+ */
+static void conclude(const struct judge_options *opts, struct judge_result *res, size_t n,
+                     int enough_runs, const char *what, const char *counted, const char *unit,
+                     double se_per_noise)
+{
+	int at_cap = n >= opts->max_repeat;
 
-	at_cap = n >= opts->max_repeat;
-	enough_runs = n >= opts->min_repeat && stats_mwu_min_p(nb, nc) < opts->alpha;
+	res->min_detectable = stats_normal_isf(opts->alpha / 2) * se_per_noise * res->noise;
 	res->verdict = decide(opts, res, enough_runs);
 	if (res->verdict == VERDICT_UNSURE && at_cap)
 		res->verdict = VERDICT_OK;
-
-	strbuf_addf(&res->message,
-	            "%s: median %+.2f%% (ratio %.4f, %g%% ci %.4f..%.4f, p %.2g, "
-	            "%zu vs %zu runs)",
-	            verdict_name(res->verdict), (res->ratio - 1) * 100, res->ratio,
-	            (1 - opts->alpha) * 100, res->ci_lo, res->ci_hi, res->p_value, nc, nb);
+	strbuf_addf(&res->message, "%s: %s %+.2f%% (ratio %.4f, %g%% ci %.4f..%.4f, p %.2g, %s)",
+	            verdict_name(res->verdict), what, (res->ratio - 1) * 100, res->ratio,
+	            (1 - opts->alpha) * 100, res->ci_lo, res->ci_hi, res->p_value, counted);
 	if (res->verdict == VERDICT_UNSURE && !enough_runs)
-		strbuf_addf(&res->message, "; too few runs to reach p < %g, measure more",
+		strbuf_addf(&res->message, "; too few %s to reach p < %g, measure more", unit,
 		            opts->alpha);
 	else if (res->verdict == VERDICT_UNSURE)
 		strbuf_addf(&res->message,
@@ -193,10 +179,135 @@ int judge_compare(const double *base, size_t nb, const double *cand, size_t nc,
 		            opts->threshold * 100);
 	else if (res->verdict == VERDICT_OK && at_cap &&
 	         decide(opts, res, enough_runs) == VERDICT_UNSURE)
-		strbuf_addf(&res->message, "; no change of %g%% confirmed after %zu runs",
-		            opts->threshold * 100, n);
-	add_noise_note(opts, res);
+		strbuf_addf(&res->message, "; no change of %g%% confirmed after %zu %s",
+		            opts->threshold * 100, n, unit);
+	add_noise_note(opts, res, unit);
+}
+
+int judge_compare(const double *base, size_t nb, const double *cand, size_t nc,
+                  const struct judge_options *opts, struct judge_result *res, struct pw_error *err)
+{
+	static const struct judge_options defaults = JUDGE_OPTIONS_INIT;
+	struct strbuf counted = STRBUF_INIT;
+	struct stats_mwu mwu;
+	struct stats_ci ci;
+	size_t n = nb < nc ? nb : nc;
+	int ret;
+
+	judge_result_release(res);
+	if (!opts)
+		opts = &defaults;
+	if ((ret = check_options(opts, err)) < 0)
+		goto done;
+	if (nb == 0 || nc == 0) {
+		ret = pw_error_set(err, PW_EINVALID,
+		                   "cannot judge without samples (%zu baseline, "
+		                   "%zu candidate)",
+		                   nb, nc);
+		goto done;
+	}
+	res->n_base = nb;
+	res->n_new = nc;
+	if (opts->metric == JUDGE_METRIC_INSTRUCTIONS) {
+		ret = judge_instructions(base, nb, cand, nc, opts, res, err);
+		goto done;
+	}
+	if ((ret = stats_bootstrap_ratio(base, nb, cand, nc, opts->resamples, 1 - opts->alpha,
+	                                 opts->seed, &ci, err)) < 0 ||
+	    (ret = stats_mann_whitney(cand, nc, base, nb, STATS_MWU_AUTO, &mwu, err)) < 0)
+		goto done;
+	res->ratio = ci.estimate;
+	res->ci_lo = ci.lo;
+	res->ci_hi = ci.hi;
+	res->p_value = mwu.p_value;
+	res->noise = relative_noise(base, nb);
+	strbuf_addf(&counted, "%zu vs %zu runs", nc, nb);
+	conclude(opts, res, n, n >= opts->min_repeat && stats_mwu_min_p(nb, nc) < opts->alpha,
+	         "median", strbuf_str(&counted), "runs",
+	         sqrt(M_PI / 2) * sqrt(2.0 / (double)opts->max_repeat));
+done:
+	strbuf_release(&counted);
+	return ret;
+}
+
+/* log(cand[i] / base[i]) and cand[i] / base[i] for every pair, checked. */
+static int pair_ratios(const double *base, const double *cand, size_t n, double *ratios,
+                       double *logs, struct pw_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!(isfinite(base[i]) && isfinite(cand[i]) && base[i] > 0 && cand[i] > 0))
+			return pw_error_set(err, PW_EINVALID,
+			                    "pair %zu is not two positive values (%g baseline, "
+			                    "%g candidate)",
+			                    i, base[i], cand[i]);
+		ratios[i] = cand[i] / base[i];
+		logs[i] = log(ratios[i]);
+	}
 	return 0;
+}
+
+/* 1.4826 MAD of the log ratios: the robust relative noise of one pair's ratio. */
+static double log_ratio_noise(const double *logs, size_t n)
+{
+	struct stats_summary s;
+
+	if (n < 3 || stats_summarize(logs, n, &s, NULL) < 0)
+		return NAN;
+	return STATS_MAD_NORMAL * s.mad;
+}
+
+int judge_compare_paired(const double *base, const double *cand, size_t n,
+                         const struct judge_options *opts, struct judge_result *res,
+                         struct pw_error *err)
+{
+	static const struct judge_options defaults = JUDGE_OPTIONS_INIT;
+	struct strbuf counted = STRBUF_INIT;
+	double *ratios = NULL, *logs = NULL;
+	struct stats_wilcoxon w;
+	struct stats_ci ci;
+	int ret;
+
+	judge_result_release(res);
+	if (!opts)
+		opts = &defaults;
+	if ((ret = check_options(opts, err)) < 0)
+		goto done;
+	if (n == 0) {
+		ret = pw_error_set(err, PW_EINVALID, "cannot judge without pairs (0 pairs)");
+		goto done;
+	}
+	res->n_base = res->n_new = n;
+	if (opts->metric == JUDGE_METRIC_INSTRUCTIONS) {
+		ret = judge_instructions(base, n, cand, n, opts, res, err);
+		goto done;
+	}
+	ratios = malloc(n * sizeof(*ratios));
+	logs = malloc(n * sizeof(*logs));
+	if (!ratios || !logs) {
+		ret = pw_error_errno(err, PW_ERROR, "could not allocate %zu pairs", n);
+		goto done;
+	}
+	if ((ret = pair_ratios(base, cand, n, ratios, logs, err)) < 0 ||
+	    (ret = stats_bootstrap_median(ratios, n, opts->resamples, 1 - opts->alpha, opts->seed,
+	                                  &ci, err)) < 0 ||
+	    (ret = stats_wilcoxon_signed_rank(logs, n, STATS_WILCOXON_AUTO, &w, err)) < 0)
+		goto done;
+	res->ratio = ci.estimate;
+	res->ci_lo = ci.lo;
+	res->ci_hi = ci.hi;
+	res->p_value = w.p_value;
+	res->noise = log_ratio_noise(logs, n);
+	strbuf_addf(&counted, "%zu pairs", n);
+	conclude(opts, res, n, n >= opts->min_repeat && stats_wilcoxon_min_p(n) < opts->alpha,
+	         "paired median", strbuf_str(&counted), "pairs",
+	         sqrt(M_PI / 2) / sqrt((double)opts->max_repeat));
+done:
+	free(ratios);
+	free(logs);
+	strbuf_release(&counted);
+	return ret;
 }
 
 int judge_baseline_index(const enum verdict *verdicts, size_t n, size_t i, size_t *out,

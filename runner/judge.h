@@ -16,8 +16,8 @@
  * VERDICT_UNSURE ("unsure") is not a final verdict: judge_compare() returns it
  * when the runs so far can neither confirm nor rule out a change of the
  * threshold's size; the pipeline then measures more (interleaved A/B rounds)
- * and calls judge_compare() again. At the cap (max_repeat) judge_compare()
- * never returns it.
+ * and judges those pairs with judge_compare_paired(). At the cap (max_repeat)
+ * neither returns it.
  */
 enum verdict {
 	VERDICT_OK,
@@ -59,18 +59,19 @@ enum judge_metric {
 };
 
 /*
- * How judge_compare() decides. JUDGE_OPTIONS_INIT gives the defaults:
- * threshold 2%, alpha 0.01, 5 to 60 runs, 2000 bootstrap resamples with a
- * fixed seed, time metric, instructions threshold 0.1%.
+ * How judge_compare() and judge_compare_paired() decide. JUDGE_OPTIONS_INIT
+ * gives the defaults: threshold 2%, alpha 0.01, 5 to 60 runs (pairs), 2000
+ * bootstrap resamples with a fixed seed, time metric, instructions threshold
+ * 0.1%.
  */
 struct judge_options {
-	double threshold;              /* smallest relative change worth a verdict (0.02) */
-	double alpha;                  /* significance level; the CI is at 1 - alpha */
-	size_t min_repeat;             /* fewer runs per side than this is always unsure */
-	size_t max_repeat;             /* the cap: at n >= max_repeat runs, no more unsure */
-	size_t resamples;              /* bootstrap rounds */
-	uint64_t seed;                 /* bootstrap seed */
-	enum judge_metric metric;      /* time or instructions */
+	double threshold;         /* smallest relative change worth a verdict (0.02) */
+	double alpha;             /* significance level; the CI is at 1 - alpha */
+	size_t min_repeat;        /* fewer runs per side (pairs) is always unsure */
+	size_t max_repeat;        /* the cap: at n >= max_repeat runs (pairs), no more unsure */
+	size_t resamples;         /* bootstrap rounds */
+	uint64_t seed;            /* bootstrap seed */
+	enum judge_metric metric; /* time or instructions */
 	double instructions_threshold; /* instructions mode: any change >= this is real */
 };
 
@@ -86,13 +87,17 @@ struct judge_options {
  */
 struct judge_result {
 	enum verdict verdict;
-	double ratio; /* median(new) / median(baseline) */
+	/* median(new) / median(baseline); paired: the median of new[i] / baseline[i] */
+	double ratio;
 	double ci_lo; /* bootstrap CI of the ratio at 1 - alpha (instructions: = ratio) */
 	double ci_hi;
-	double p_value; /* Mann–Whitney two-sided (NaN in instructions mode) */
-	size_t n_base;
-	size_t n_new;
-	double noise;          /* relative noise of the baseline: 1.4826 MAD / median */
+	/* two-sided: Mann–Whitney; paired: Wilcoxon signed-rank; NaN for instructions */
+	double p_value;
+	size_t n_base; /* runs of the baseline (paired: pairs) */
+	size_t n_new;  /* runs of the candidate (paired: pairs) */
+	/* relative noise: 1.4826 MAD / median of the baseline; paired: 1.4826 MAD of the
+	 * log ratios */
+	double noise;
 	double min_detectable; /* smallest change max_repeat runs can confirm at that noise */
 	struct strbuf message; /* why: one line, house style; may carry a noise warning */
 };
@@ -107,25 +112,45 @@ void judge_result_init(struct judge_result *res);
 void judge_result_release(struct judge_result *res);
 
 /*
- * Judge cand[0..nc) against base[0..nb) (wall ns, or instruction counts),
- * filling *res (released and refilled). `opts` NULL means the defaults.
- *
- * Time metric, with r = ratio of medians, [lo, hi] its bootstrap CI at
- * 1 - alpha, p the Mann–Whitney two-sided p-value, t the threshold and
- * n = min(nb, nc):
- *  - slower: p < alpha and lo > 1 and r >= 1 + t;
- *  - faster: p < alpha and hi < 1 and r <= 1 / (1 + t) (symmetric in log
- *    scale, so undoing a flagged slowdown reads faster);
- *  - ok: the CI lies inside (1 / (1 + t), 1 + t), i.e. a change of the
- *    threshold's size is ruled out (a significant smaller change is ok too);
- *  - unsure when none of those holds, or n < min_repeat, or the exact test
- *    cannot reach p < alpha with n runs (stats_mwu_min_p) — as long as
- *    n < max_repeat; at the cap the undecided case is ok, and the message
+ * The decision rule, shared by judge_compare() and judge_compare_paired().
+ * With r the estimated ratio new / baseline, [lo, hi] its bootstrap CI at
+ * 1 - alpha, p the two-sided p-value of the rank test, t the threshold,
+ * up = 1 + t and down = 1 / (1 + t):
+ *  - slower: p < alpha and lo > 1 and hi >= up and r >= 1 + t / 2 — a
+ *    significant slowdown, one of the threshold's size is plausible (the CI
+ *    reaches it), and the estimate is at least half of it;
+ *  - faster: the mirror image in log scale, p < alpha and hi < 1 and
+ *    lo <= down and r <= 1 / (1 + t / 2) (so undoing a flagged slowdown
+ *    reads faster);
+ *  - ok: down < lo and hi < up — the whole CI lies inside (down, up), so a
+ *    change of the threshold's size is ruled out; this includes a
+ *    significant change that is clearly smaller than the threshold;
+ *  - unsure otherwise (e.g. a significant change whose estimate is below
+ *    t / 2 while its CI still reaches the threshold, or a CI across 1 that
+ *    reaches up or down), and always when there are fewer than min_repeat
+ *    runs (pairs) or the exact rank test cannot reach p < alpha with so few
+ *    (stats_mwu_min_p, stats_wilcoxon_min_p) — as long as
+ *    n < max_repeat. At the cap the undecided case is ok, and the message
  *    says that a change could not be confirmed.
- * The message warns when the threshold is below min_detectable =
- * z(1 - alpha / 2) * 1.2533 * noise * sqrt(2 / max_repeat) (the standard error
- * of a ratio of medians of max_repeat runs each, 1.2533 = sqrt(pi / 2)):
- * changes of the threshold's size cannot be told from this machine's noise.
+ * The slower and ok cases are disjoint (hi >= up against hi < up), as are
+ * faster and ok.
+ */
+
+/*
+ * Judge cand[0..nc) against base[0..nb) (wall ns, or instruction counts),
+ * filling *res (released and refilled). `opts` NULL means the defaults. The
+ * runs are taken as independent (each side measured in its own block of
+ * time).
+ *
+ * Time metric: r is the ratio of the medians, [lo, hi] the
+ * stats_bootstrap_ratio() CI at 1 - alpha, p the Mann–Whitney two-sided
+ * p-value (stats_mann_whitney, cand against base), n = min(nb, nc); the
+ * verdict follows the decision rule above. noise is 1.4826 MAD / median of
+ * the baseline. The message warns when the threshold is below
+ * min_detectable = z(1 - alpha / 2) * 1.2533 * noise * sqrt(2 / max_repeat)
+ * (the standard error of a ratio of medians of max_repeat runs each,
+ * 1.2533 = sqrt(pi / 2)): changes of the threshold's size cannot be told from
+ * this machine's noise.
  *
  * Instructions metric: no statistics; slower when r >= 1 + instructions
  * threshold, faster when r <= 1 / (1 + it), else ok; a single sample per side
@@ -135,6 +160,34 @@ void judge_result_release(struct judge_result *res);
  */
 int judge_compare(const double *base, size_t nb, const double *cand, size_t nc,
                   const struct judge_options *opts, struct judge_result *res, struct pw_error *err);
+
+/*
+ * Judge n interleaved pairs: (base[i], cand[i]) were measured back to back
+ * (base, cand, base, cand, ...), so a burst of machine load or a drift hits
+ * both members of a pair alike and cancels in the pair's ratio
+ * cand[i] / base[i]. Fills *res like judge_compare() (n_base = n_new = n),
+ * with:
+ *  - ratio: the median of the n pair ratios (not a ratio of medians);
+ *  - [ci_lo, ci_hi]: stats_bootstrap_median() CI of that median at 1 - alpha
+ *    (opts->resamples, opts->seed);
+ *  - p_value: Wilcoxon signed-rank two-sided (stats_wilcoxon_signed_rank,
+ *    AUTO) on the log ratios log(cand[i] / base[i]);
+ *  - noise: 1.4826 MAD of the log ratios, the relative noise of one pair
+ *    ratio (NaN under 3 pairs); min_detectable = z(1 - alpha / 2) * 1.2533 *
+ *    noise / sqrt(max_repeat), the standard error of the median of max_repeat
+ *    pair ratios;
+ *  - the verdict: the decision rule above with n = pairs; unsure while
+ *    n < min_repeat or n < 8 at alpha 0.01 (the exact signed-rank test needs 8
+ *    pairs to get below 0.01), ok for an undecided case at n >= max_repeat;
+ *  - the message says "paired" and counts pairs, e.g. "slower: paired median
+ *    +2.10% (ratio 1.0210, 99% ci 1.0150..1.0260, p 0.0001, 20 pairs)".
+ * Instructions metric: as judge_compare() on the two columns.
+ * PW_EINVALID for n == 0, a value that is not finite and positive, or bad
+ * options.
+ */
+int judge_compare_paired(const double *base, const double *cand, size_t n,
+                         const struct judge_options *opts, struct judge_result *res,
+                         struct pw_error *err);
 
 /*
  * The baseline of commit i in an ordered list (oldest first) of n commits'

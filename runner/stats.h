@@ -8,8 +8,8 @@
 
 /*
  * Pure statistics over arrays of doubles (timings in ns, instruction counts,
- * per-commit medians): order statistics, a rank test, a bootstrap confidence
- * interval and change points. No I/O, no global state. Inputs are never
+ * per-commit medians): order statistics, rank tests (unpaired and paired),
+ * bootstrap confidence intervals and change points. No I/O, no global state. Inputs are never
  * modified; functions that need sorted data sort a private copy.
  *
  * Conventions:
@@ -112,6 +112,60 @@ int stats_mann_whitney(const double *x, size_t nx, const double *y, size_t ny,
 double stats_mwu_min_p(size_t nx, size_t ny);
 
 /*
+ * Wilcoxon signed-rank test, two-sided, on differences d[0..n) (paired
+ * measurements: d[i] = y[i] - x[i], or log(y[i] / x[i])), the same numbers as
+ * SciPy 1.10's scipy.stats.wilcoxon(d, zero_method='wilcox',
+ * correction=True, alternative='two-sided', method=...):
+ *  - zero differences are dropped ('wilcox'); the remaining m values are
+ *    ranked by |d| with mid-ranks for ties; r_plus is the rank sum of the
+ *    positive ones and t = min(r_plus, r_minus) is SciPy's statistic;
+ *  - exact: p = 2 min(P(W <= r_plus), P(W >= r_plus)) under the null
+ *    distribution of W for m values without ties (counted by dynamic
+ *    programming over the 2^m sign patterns, r_plus truncated to an integer
+ *    as SciPy does, p = 1 when r_plus is the centre), capped at 1;
+ *  - asymptotic: z = (t - m (m + 1) / 4 - c) / se with
+ *    se^2 = (m (m + 1) (2m + 1) - sum(g^3 - g) / 2) / 24 over tied groups of
+ *    size g and the continuity correction c = 0.5 sign(t - m (m + 1) / 4)
+ *    (SciPy's correction=True); p = 2 P(Z > |z|).
+ * STATS_WILCOXON_AUTO takes the exact distribution when there are at most
+ * STATS_WILCOXON_EXACT_MAX differences, none zero and no ties among |d|, the
+ * asymptotic one otherwise. SciPy's 'auto' is the same except that it keeps
+ * the exact distribution when |d| has ties (an approximation there); ask for
+ * STATS_WILCOXON_EXACT to get that number. Like SciPy, an exact request with
+ * zero differences falls back to the asymptotic one (out->exact says which).
+ * When every difference is zero there is no evidence of a change: p = 1,
+ * m = 0 (SciPy raises an error there). PW_EINVALID when n == 0 or a value is
+ * not finite, and for an exact request with more than
+ * STATS_WILCOXON_EXACT_MAX differences.
+ */
+#define STATS_WILCOXON_EXACT_MAX 50
+
+enum stats_wilcoxon_method {
+	STATS_WILCOXON_AUTO,
+	STATS_WILCOXON_EXACT,
+	STATS_WILCOXON_ASYMPTOTIC,
+};
+
+struct stats_wilcoxon {
+	double t;       /* min(r_plus, r_minus), SciPy's statistic */
+	double r_plus;  /* rank sum of the positive differences */
+	double p_value; /* two-sided */
+	size_t m;       /* differences used: the nonzero ones */
+	int exact;      /* 1 when the exact distribution was used */
+	int ties;       /* 1 when |d| had ties among the nonzero differences */
+};
+
+int stats_wilcoxon_signed_rank(const double *d, size_t n, enum stats_wilcoxon_method method,
+                               struct stats_wilcoxon *out, struct pw_error *err);
+
+/*
+ * The smallest two-sided p-value the exact signed-rank test can reach with n
+ * nonzero differences (2 / 2^n, capped at 1): 8 pairs are the fewest that can
+ * get below 0.01 (2 / 256), 7 give 0.0156.
+ */
+double stats_wilcoxon_min_p(size_t n);
+
+/*
  * The project's deterministic PRNG: xoshiro256** 1.0 (Blackman & Vigna),
  * seeded through splitmix64 so that any 64-bit seed gives a good state. The
  * same seed always gives the same stream on every machine.
@@ -150,6 +204,19 @@ struct stats_ci {
 int stats_bootstrap_ratio(const double *base, size_t nb, const double *cand, size_t nc,
                           size_t resamples, double confidence, uint64_t seed, struct stats_ci *out,
                           struct pw_error *err);
+
+/*
+ * Percentile-bootstrap confidence interval for the median of one sample (e.g.
+ * the ratios cand[i] / base[i] of paired runs). Each of `resamples` rounds
+ * draws x with replacement (the same RNG and draws as one side of
+ * stats_bootstrap_ratio); the interval is the type-7 quantiles
+ * (1 - confidence) / 2 and (1 + confidence) / 2 of the resampled medians and
+ * `estimate` is the median of x itself. Deterministic for a given seed.
+ * PW_EINVALID when x is empty or has a non-finite value, resamples < 10, or
+ * confidence is outside (0, 1).
+ */
+int stats_bootstrap_median(const double *x, size_t n, size_t resamples, double confidence,
+                           uint64_t seed, struct stats_ci *out, struct pw_error *err);
 
 /*
  * Change points in a series (e.g. one median per commit, oldest first), for

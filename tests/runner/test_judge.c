@@ -2,7 +2,10 @@
  * Tests for runner/judge: the verdict strings, the decision on synthetic
  * samples made with the project's seeded PRNG (same level, 5% slower, 5%
  * faster, outliers, too few runs, undecided at and below the cap, a threshold
- * under the noise, instruction counts), the baseline choice and the bisect
+ * under the noise, instruction counts, 2% found and 1% let pass), the paired
+ * judgement of interleaved runs (each edge of the decision rule on hand-made
+ * ratios, and bursts of load shared by both members of a pair, which the
+ * unpaired test cannot see through), the baseline choice and the bisect
  * planner on every culprit position for 2..40 commits, with and without skips.
  */
 #include <math.h>
@@ -54,6 +57,53 @@ static enum verdict judge_until_sure(const double *base, const double *cand, siz
 	enum verdict v;
 
 	while ((v = judge(base, n, cand, n, NULL, res)) == VERDICT_UNSURE) {
+		assert_true(n < 60);
+		n += 5;
+	}
+	*used = n;
+	return v;
+}
+
+static enum verdict judge_paired(const double *base, const double *cand, size_t n,
+                                 const struct judge_options *opts, struct judge_result *res)
+{
+	struct pw_error err = PW_ERROR_INIT;
+	int ret = judge_compare_paired(base, cand, n, opts, res, &err);
+
+	if (ret < 0)
+		fail_msg("judge_compare_paired: %s", pw_error_message(&err));
+	pw_error_release(&err);
+	return res->verdict;
+}
+
+/*
+ * n interleaved pairs: both members of pair i run under the same machine
+ * load, a factor drawn uniformly from [burst_lo, burst_hi] (1, 1: none);
+ * each run has its own relative noise sigma; the candidate is `shift` slower.
+ */
+static void pairs(double *base, double *cand, size_t n, double shift, double sigma, double burst_lo,
+                  double burst_hi, uint64_t seed)
+{
+	struct stats_rng rng;
+	size_t i;
+
+	stats_rng_seed(&rng, seed);
+	for (i = 0; i < n; i++) {
+		double load = burst_lo + (burst_hi - burst_lo) * stats_rng_uniform(&rng);
+
+		base[i] = 1e9 * load * (1 + sigma * stats_rng_normal(&rng));
+		cand[i] = 1e9 * (1 + shift) * load * (1 + sigma * stats_rng_normal(&rng));
+	}
+}
+
+/* What check.c does with interleaved rounds: 5 pairs more while unsure, up to 60. */
+static enum verdict judge_paired_until_sure(const double *base, const double *cand,
+                                            struct judge_result *res, size_t *used)
+{
+	size_t n = 5;
+	enum verdict v;
+
+	while ((v = judge_paired(base, cand, n, NULL, res)) == VERDICT_UNSURE) {
 		assert_true(n < 60);
 		n += 5;
 	}
@@ -315,6 +365,226 @@ static void test_judge__bad_input_gets_a_clear_error(void **state)
 	pw_error_release(&err);
 }
 
+static void test_judge__a_true_two_percent_slowdown_is_found(void **state)
+{
+	struct judge_result res = JUDGE_RESULT_INIT;
+	double base[60], cand[60];
+	size_t used, found = 0;
+	uint64_t seed;
+
+	(void)state;
+	for (seed = 1; seed <= 20; seed++) {
+		runs(base, 60, 1e9, 0.005, seed);
+		runs(cand, 60, 1.02e9, 0.005, seed + 1000);
+		found += judge_until_sure(base, cand, 15, &res, &used) == VERDICT_SLOWER;
+		assert_int_not_equal(res.verdict, VERDICT_FASTER);
+	}
+	print_message("2%% slower at 0.5%% noise: %zu of 20 seeds slower\n", found);
+	assert_true(found >= 17); /* 20 of 20 when written */
+	judge_result_release(&res);
+}
+
+static void test_judge__a_true_one_percent_change_is_let_pass(void **state)
+{
+	struct judge_result res = JUDGE_RESULT_INIT;
+	double base[60], cand[60];
+	size_t used, ok = 0;
+	uint64_t seed;
+
+	(void)state;
+	for (seed = 1; seed <= 20; seed++) {
+		runs(base, 60, 1e9, 0.005, seed);
+		runs(cand, 60, 1.01e9, 0.005, seed + 1000);
+		ok += judge_until_sure(base, cand, 15, &res, &used) == VERDICT_OK;
+	}
+	print_message("1%% slower at 0.5%% noise: %zu of 20 seeds ok\n", ok);
+	assert_true(ok >= 18); /* 20 of 20 when written */
+	judge_result_release(&res);
+}
+
+static void test_judge__paired_runs_are_judged_on_their_ratios(void **state)
+{
+	struct judge_result res = JUDGE_RESULT_INIT;
+	double base[60], cand[60], logs[20];
+	struct stats_wilcoxon w;
+	size_t i, used;
+	uint64_t seed;
+
+	(void)state;
+	for (seed = 1; seed <= 20; seed++) {
+		pairs(base, cand, 60, 0, 0.01, 1, 1, seed);
+		assert_int_equal(judge_paired_until_sure(base, cand, &res, &used), VERDICT_OK);
+		assert_true(res.ci_lo > 1 / 1.02 && res.ci_hi < 1.02);
+		pairs(base, cand, 60, 0.05, 0.01, 1, 1, seed);
+		assert_int_equal(judge_paired(base, cand, 10, NULL, &res), VERDICT_SLOWER);
+		assert_true(res.ratio > 1.03 && res.ratio < 1.07 && res.ci_lo > 1.02);
+		pairs(base, cand, 60, -0.05, 0.01, 1, 1, seed);
+		assert_int_equal(judge_paired(base, cand, 10, NULL, &res), VERDICT_FASTER);
+		assert_true(res.ci_hi < 1 / 1.02);
+	}
+	assert_non_null(strstr(strbuf_str(&res.message), "faster: paired median -"));
+	assert_non_null(strstr(strbuf_str(&res.message), ", 10 pairs)"));
+	assert_int_equal(res.n_base, 10);
+	assert_int_equal(res.n_new, 10);
+	/* the p-value is the signed-rank test on the log ratios */
+	pairs(base, cand, 20, 0.01, 0.01, 1, 1, 3);
+	for (i = 0; i < 20; i++)
+		logs[i] = log(cand[i] / base[i]);
+	judge_paired(base, cand, 20, NULL, &res);
+	assert_int_equal(stats_wilcoxon_signed_rank(logs, 20, STATS_WILCOXON_AUTO, &w, NULL), 0);
+	assert_true(res.p_value == w.p_value);
+	judge_result_release(&res);
+}
+
+/* Pairs with ratio r[i] each, on baselines that differ (a drifting machine). */
+static enum verdict judge_ratios(const double *r, size_t n, const struct judge_options *opts,
+                                 struct judge_result *res)
+{
+	double base[16], cand[16];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		base[i] = 1e9 + 1e6 * (double)i;
+		cand[i] = base[i] * r[i];
+	}
+	return judge_paired(base, cand, n, opts, res);
+}
+
+static void test_judge__the_rule_weighs_size_as_well_as_significance(void **state)
+{
+	/* significant (all 12 slower), median 1.35%: under the threshold but over half of it,
+	 * and the CI reaches 2% */
+	const double half[] = {1.002, 1.004, 1.007, 1.009, 1.012, 1.013,
+	                       1.014, 1.016, 1.019, 1.023, 1.028, 1.035};
+	/* significant, median 1.25%, but the CI stays under 2%: smaller than the threshold */
+	const double small[] = {1.004, 1.006, 1.008, 1.010, 1.011, 1.012,
+	                        1.013, 1.014, 1.016, 1.018, 1.024, 1.030};
+	/* significant, median 0.85%, under half the threshold, the CI still reaching it */
+	const double below_half[] = {1.005, 1.006, 1.007, 1.008, 1.009, 1.009,
+	                             1.008, 1.006, 1.03,  1.04,  1.05,  1.035};
+	struct judge_options opts = JUDGE_OPTIONS_INIT;
+	struct judge_result res = JUDGE_RESULT_INIT;
+	double inverse[12];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(judge_ratios(half, 12, NULL, &res), VERDICT_SLOWER);
+	assert_true(res.p_value < 0.01 && res.ci_lo > 1 && res.ci_hi >= 1.02);
+	assert_true(res.ratio >= 1.01 && res.ratio < 1.02);
+	/* the mirror image is faster */
+	for (i = 0; i < 12; i++)
+		inverse[i] = 1 / half[i];
+	assert_int_equal(judge_ratios(inverse, 12, NULL, &res), VERDICT_FASTER);
+	assert_true(res.ci_hi < 1 && res.ci_lo <= 1 / 1.02 && res.ratio <= 1 / 1.01);
+
+	assert_int_equal(judge_ratios(small, 12, NULL, &res), VERDICT_OK);
+	assert_true(res.p_value < 0.01 && res.ci_lo > 1 && res.ci_hi < 1.02);
+
+	assert_int_equal(judge_ratios(below_half, 12, NULL, &res), VERDICT_UNSURE);
+	assert_true(res.p_value < 0.01 && res.ci_lo > 1 && res.ci_hi >= 1.02 && res.ratio < 1.01);
+	assert_non_null(strstr(strbuf_str(&res.message), "neither confirmed nor ruled out"));
+	opts.max_repeat = 12;
+	assert_int_equal(judge_ratios(below_half, 12, &opts, &res), VERDICT_OK);
+	assert_non_null(
+	        strstr(strbuf_str(&res.message), "no change of 2% confirmed after 12 pairs"));
+	judge_result_release(&res);
+}
+
+static void test_judge__too_few_pairs_are_unsure(void **state)
+{
+	struct judge_result res = JUDGE_RESULT_INIT;
+	double base[10], cand[10];
+
+	(void)state;
+	pairs(base, cand, 10, 0.10, 0.005, 1, 1, 4);
+	/* 7 pairs all slower: the signed-rank test cannot get below 2 / 2^7 = 0.0156 */
+	assert_int_equal(judge_paired(base, cand, 7, NULL, &res), VERDICT_UNSURE);
+	assert_non_null(strstr(strbuf_str(&res.message), "too few pairs to reach p < 0.01"));
+	assert_true(res.ratio > 1.08);
+	/* 8 pairs can: 2 / 256 */
+	assert_int_equal(judge_paired(base, cand, 8, NULL, &res), VERDICT_SLOWER);
+	assert_true(fabs(res.p_value - 0.0078125) < 1e-15);
+	judge_result_release(&res);
+}
+
+static void test_judge__pairing_sees_through_load_shared_by_a_pair(void **state)
+{
+	struct judge_result paired = JUDGE_RESULT_INIT, unpaired = JUDGE_RESULT_INIT;
+	double base[20], cand[20];
+	size_t slower = 0, unpaired_slower = 0;
+	uint64_t seed;
+
+	(void)state;
+	for (seed = 1; seed <= 20; seed++) {
+		/* every pair runs under its own load, 0.9 to 1.3 times the quiet speed */
+		pairs(base, cand, 20, 0.03, 0.005, 0.9, 1.3, seed);
+		slower += judge_paired(base, cand, 20, NULL, &paired) == VERDICT_SLOWER;
+		assert_true(paired.ci_lo > 1.01 && paired.ci_hi < 1.05);
+		/* the same runs taken as two independent samples: lost in the load */
+		judge(base, 20, cand, 20, NULL, &unpaired);
+		unpaired_slower += unpaired.verdict == VERDICT_SLOWER;
+		assert_true(unpaired.p_value > paired.p_value);
+	}
+	print_message("+3%% under shared load: paired %zu of 20 slower, unpaired %zu of 20\n",
+	              slower, unpaired_slower);
+	assert_int_equal(slower, 20);
+	assert_int_equal(unpaired_slower, 0);
+	assert_true(unpaired.ci_hi - unpaired.ci_lo > 0.1);
+	judge_result_release(&paired);
+	judge_result_release(&unpaired);
+}
+
+static void test_judge__shared_load_gives_no_false_alarm(void **state)
+{
+	struct judge_result res = JUDGE_RESULT_INIT;
+	double base[60], cand[60];
+	size_t used, ok = 0, total = 0;
+	uint64_t seed;
+
+	(void)state;
+	for (seed = 1; seed <= 50; seed++) {
+		pairs(base, cand, 60, 0, 0.005, 0.9, 1.3, seed + 500);
+		ok += judge_paired_until_sure(base, cand, &res, &used) == VERDICT_OK;
+		total += used;
+	}
+	print_message("no change under shared load: %zu of 50 seeds ok, %.1f pairs on average\n",
+	              ok, (double)total / 50);
+	assert_int_equal(ok, 50);
+	judge_result_release(&res);
+}
+
+static void test_judge__paired_bad_input_gets_a_clear_error(void **state)
+{
+	struct judge_options opts = JUDGE_OPTIONS_INIT;
+	struct judge_result res = JUDGE_RESULT_INIT;
+	struct pw_error err = PW_ERROR_INIT;
+	const double base[] = {1, 2, 3, 4, 5}, zero[] = {1, 2, 0, 4, 5}, nan[] = {1, NAN, 3, 4, 5};
+	const double more[] = {1000000000, 1000000000, 1000000000, 1000000000, 1000000000};
+	const double less[] = {998000000, 998000000, 998000000, 998000000, 998000000};
+
+	(void)state;
+	assert_int_equal(judge_compare_paired(base, base, 0, NULL, &res, &err), PW_EINVALID);
+	assert_string_equal(pw_error_message(&err), "cannot judge without pairs (0 pairs)");
+	assert_int_equal(judge_compare_paired(base, zero, 5, NULL, &res, &err), PW_EINVALID);
+	assert_string_equal(pw_error_message(&err),
+	                    "pair 2 is not two positive values (3 baseline, 0 candidate)");
+	assert_int_equal(judge_compare_paired(nan, base, 5, NULL, &res, &err), PW_EINVALID);
+	opts.threshold = 0;
+	assert_int_equal(judge_compare_paired(base, base, 5, &opts, &res, &err), PW_EINVALID);
+	/* identical pairs: no evidence of any change */
+	assert_int_equal(judge_compare_paired(more, more, 5, NULL, &res, &err), 0);
+	assert_true(res.p_value == 1);
+	opts = (struct judge_options)JUDGE_OPTIONS_INIT;
+	opts.max_repeat = 5;
+	assert_int_equal(judge_compare_paired(more, more, 5, &opts, &res, &err), 0);
+	assert_int_equal(res.verdict, VERDICT_OK);
+	opts.metric = JUDGE_METRIC_INSTRUCTIONS;
+	assert_int_equal(judge_compare_paired(more, less, 1, &opts, &res, &err), 0);
+	assert_int_equal(res.verdict, VERDICT_FASTER);
+	judge_result_release(&res);
+	pw_error_release(&err);
+}
+
 static void test_judge__baseline_is_the_last_good_commit_before(void **state)
 {
 	const enum verdict history[] = {VERDICT_OK,           VERDICT_SLOWER, VERDICT_BUILD_FAILED,
@@ -472,6 +742,14 @@ int main(void)
 	        cmocka_unit_test(test_judge__the_same_samples_give_the_same_judgement),
 	        cmocka_unit_test(test_judge__instruction_counts_flag_any_change_of_a_tenth_percent),
 	        cmocka_unit_test(test_judge__bad_input_gets_a_clear_error),
+	        cmocka_unit_test(test_judge__a_true_two_percent_slowdown_is_found),
+	        cmocka_unit_test(test_judge__a_true_one_percent_change_is_let_pass),
+	        cmocka_unit_test(test_judge__paired_runs_are_judged_on_their_ratios),
+	        cmocka_unit_test(test_judge__the_rule_weighs_size_as_well_as_significance),
+	        cmocka_unit_test(test_judge__too_few_pairs_are_unsure),
+	        cmocka_unit_test(test_judge__pairing_sees_through_load_shared_by_a_pair),
+	        cmocka_unit_test(test_judge__shared_load_gives_no_false_alarm),
+	        cmocka_unit_test(test_judge__paired_bad_input_gets_a_clear_error),
 	        cmocka_unit_test(test_judge__baseline_is_the_last_good_commit_before),
 	        cmocka_unit_test(test_judge__bisect_finds_every_culprit_within_log2_probes),
 	        cmocka_unit_test(test_judge__bisect_steps_around_commits_that_do_not_build),

@@ -230,6 +230,125 @@ static void test_stats__min_p_tells_when_significance_is_out_of_reach(void **sta
 	assert_close(stats_mwu_min_p(1, 1), 1, 0);
 }
 
+/* scipy.stats.wilcoxon(d, correction=True, method=...) (zero_method='wilcox', two-sided) */
+static const double wx_a[] = {1.2, -0.4, 2.3, 0.8, -1.1, 3.4, 0.5, 1.9, -0.2, 2.7};
+/* rng = np.random.default_rng(11); g = np.round(rng.normal(0.4, 1, 20), 3) */
+static const double wx_g[] = {0.434, 1.76,  1.625,  -0.11, 0.102, -0.127, 0.97,
+                              0.344, 1.147, -1.447, 1.967, 0.304, 1.08,   0.263,
+                              0.021, 0.863, 1.225,  0.197, 0.247, 1.086};
+/* three zero differences */
+static const double wx_z[] = {0.5, 0, -1.5, 2.0, 0, 3.5, 1.0, -0.25, 4.0, 2.5, 0, 1.75};
+/* integer differences: tied |d| */
+static const double wx_t[] = {1, 2, 2, -1, 3, 3, 3, -2, 4, 5, 1, 2, -3, 4};
+/* rng = np.random.default_rng(3); b = np.round(rng.normal(0.2, 1, 60), 2): a zero and ties */
+static const double wx_b[] = {2.24,  -2.36, 0.62,  -0.37, -0.25, -0.02, -1.82, -0.03, -0.67, 3.52,
+                              0.43,  -0.15, -0.08, -0.47, -0.86, -0.19, 0.68,  -0.04, 1.16,  0.0,
+                              0.22,  1.75,  0.75,  -0.31, 0.02,  0.74,  2.14,  -0.07, -0.04, 1.2,
+                              -0.69, -0.09, 1.08,  0.78,  0.29,  0.87,  -2.63, 1.22,  -0.76, -1.47,
+                              0.48,  0.9,   -0.24, -0.88, 0.23,  0.15,  1.61,  0.95,  0.39,  1.31,
+                              -0.01, -0.73, 0.78,  0.78,  -0.01, -0.58, 0.43,  -2.29, 0.89,  0.69};
+
+static void check_wilcoxon(const double *d, size_t n, enum stats_wilcoxon_method method, double t,
+                           double p, int exact, size_t m)
+{
+	struct stats_wilcoxon r;
+
+	assert_int_equal(stats_wilcoxon_signed_rank(d, n, method, &r, NULL), 0);
+	assert_close(r.t, t, 1e-12);
+	assert_close(r.p_value, p, 1e-12);
+	assert_int_equal(r.exact, exact);
+	assert_int_equal(r.m, m);
+}
+
+static void test_stats__wilcoxon_exact_matches_scipy(void **state)
+{
+	const double all_up[] = {1, 2, 3, 4, 5, 6, 7, 8}, centre[] = {1, -2, -3, 4};
+	struct stats_wilcoxon r;
+
+	(void)state;
+	/* wilcoxon(a, method="exact"): statistic 8.0 pvalue 0.048828125 */
+	check_wilcoxon(wx_a, N(wx_a), STATS_WILCOXON_EXACT, 8, 0.048828125, 1, 10);
+	/* auto is exact without zeros and ties (n <= 50), like SciPy's auto */
+	check_wilcoxon(wx_a, N(wx_a), STATS_WILCOXON_AUTO, 8, 0.048828125, 1, 10);
+	/* wilcoxon(g, method="exact"): statistic 24.0 pvalue 0.0014324188232421875 */
+	check_wilcoxon(wx_g, N(wx_g), STATS_WILCOXON_AUTO, 24, 0.0014324188232421875, 1, 20);
+	/* wilcoxon([1, 2, 3, 4, 5, 6, 7, 8]): statistic 0.0 pvalue 0.0078125 = 2 / 2^8 */
+	check_wilcoxon(all_up, N(all_up), STATS_WILCOXON_AUTO, 0, 0.0078125, 1, 8);
+	/* the mirror image gives the same p */
+	assert_int_equal(stats_wilcoxon_signed_rank(wx_a, N(wx_a), STATS_WILCOXON_AUTO, &r, NULL),
+	                 0);
+	assert_close(r.r_plus, 47, 0);
+	/* wilcoxon([1, -2, -3, 4]): r_plus 5 is the centre, statistic 5.0 pvalue 1.0 */
+	check_wilcoxon(centre, N(centre), STATS_WILCOXON_AUTO, 5, 1, 1, 4);
+	/* wilcoxon(t, method="exact"), SciPy ignoring the ties: statistic 17.0 pvalue
+	 * 0.0245361328125 */
+	check_wilcoxon(wx_t, N(wx_t), STATS_WILCOXON_EXACT, 17, 0.0245361328125, 1, 14);
+}
+
+static void test_stats__wilcoxon_asymptotic_matches_scipy(void **state)
+{
+	struct stats_wilcoxon r;
+
+	(void)state;
+	/* always with the continuity correction (SciPy's default is correction=False,
+	 * which gives 0.04685328478814715 here, so the test tells them apart):
+	 * wilcoxon(a, correction=True, method="approx"): statistic 8.0 pvalue 0.052787000632224565
+	 */
+	check_wilcoxon(wx_a, N(wx_a), STATS_WILCOXON_ASYMPTOTIC, 8, 0.052787000632224565, 0, 10);
+	/* wilcoxon(g, correction=True, method="approx"): 24.0 0.002653365482853582 */
+	check_wilcoxon(wx_g, N(wx_g), STATS_WILCOXON_ASYMPTOTIC, 24, 0.002653365482853582, 0, 20);
+	/* zeros are dropped and force the approximation, as in SciPy:
+	 * wilcoxon(z, correction=True): statistic 5.0 pvalue 0.04401098401295143 */
+	check_wilcoxon(wx_z, N(wx_z), STATS_WILCOXON_AUTO, 5, 0.04401098401295143, 0, 9);
+	check_wilcoxon(wx_z, N(wx_z), STATS_WILCOXON_EXACT, 5, 0.04401098401295143, 0, 9);
+	/* ties: tie-corrected variance; auto takes it (SciPy's auto would go exact):
+	 * wilcoxon(t, correction=True, method="approx"): 17.0 0.02704743513270675 */
+	check_wilcoxon(wx_t, N(wx_t), STATS_WILCOXON_AUTO, 17, 0.02704743513270675, 0, 14);
+	assert_int_equal(stats_wilcoxon_signed_rank(wx_t, N(wx_t), STATS_WILCOXON_AUTO, &r, NULL),
+	                 0);
+	assert_int_equal(r.ties, 1);
+	/* 60 values with a zero and ties, beyond the exact limit anyway:
+	 * wilcoxon(b, correction=True): statistic 677.5 pvalue 0.11817338511311251 */
+	check_wilcoxon(wx_b, N(wx_b), STATS_WILCOXON_AUTO, 677.5, 0.11817338511311251, 0, 59);
+}
+
+static void test_stats__wilcoxon_refuses_bad_input(void **state)
+{
+	const double zeros[] = {0, 0, 0}, with_inf[] = {1, INFINITY, 2};
+	struct pw_error err = PW_ERROR_INIT;
+	struct stats_wilcoxon r;
+	double big[60];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(stats_wilcoxon_signed_rank(wx_a, 0, STATS_WILCOXON_AUTO, &r, &err),
+	                 PW_EINVALID);
+	assert_string_equal(pw_error_message(&err), "differences is empty");
+	assert_int_equal(stats_wilcoxon_signed_rank(with_inf, 3, STATS_WILCOXON_AUTO, &r, &err),
+	                 PW_EINVALID);
+	assert_string_equal(pw_error_message(&err), "differences has a non-finite value at 1");
+	for (i = 0; i < N(big); i++)
+		big[i] = (double)i + 1;
+	assert_int_equal(stats_wilcoxon_signed_rank(big, N(big), STATS_WILCOXON_EXACT, &r, &err),
+	                 PW_EINVALID);
+	assert_string_equal(pw_error_message(&err),
+	                    "exact signed-rank test refused for 60 differences: too many");
+	assert_int_equal(stats_wilcoxon_signed_rank(big, N(big), STATS_WILCOXON_AUTO, &r, &err), 0);
+	assert_int_equal(r.exact, 0);
+	assert_int_equal(stats_wilcoxon_signed_rank(wx_b, N(wx_b), STATS_WILCOXON_EXACT, &r, &err),
+	                 0); /* it has a zero: asymptotic, as SciPy */
+	assert_int_equal(r.exact, 0);
+	/* no difference at all is no evidence (SciPy raises there) */
+	assert_int_equal(stats_wilcoxon_signed_rank(zeros, 3, STATS_WILCOXON_AUTO, &r, &err), 0);
+	assert_close(r.p_value, 1, 0);
+	assert_int_equal(r.m, 0);
+	assert_close(stats_wilcoxon_min_p(7), 2.0 / 128, 1e-15);
+	assert_close(stats_wilcoxon_min_p(8), 2.0 / 256, 1e-15);
+	assert_close(stats_wilcoxon_min_p(1), 1, 0);
+	assert_close(stats_wilcoxon_min_p(0), 1, 0);
+	pw_error_release(&err);
+}
+
 static void test_stats__xoshiro_matches_the_reference_vectors(void **state)
 {
 	/* the reference xoshiro256** from state {1, 2, 3, 4} */
@@ -337,6 +456,66 @@ static void test_stats__bootstrap_refuses_bad_input(void **state)
 	                 PW_EINVALID);
 	assert_int_equal(stats_bootstrap_ratio(bs_base, 3, bs_cand, 3, 5, 0.9, 1, &ci, &err),
 	                 PW_EINVALID);
+	pw_error_release(&err);
+}
+
+/* pair ratios; the first 10 are an even sample whose medians interpolate */
+static const double bm_ratios[] = {1.021, 1.034, 0.998, 1.027, 1.019, 1.041,
+                                   1.012, 1.025, 1.030, 1.008, 1.023};
+
+static void test_stats__bootstrap_median_matches_a_reimplementation(void **state)
+{
+	struct stats_ci a, b;
+	struct pw_error err = PW_ERROR_INIT;
+
+	(void)state;
+	/*
+	 * The same algorithm in Python, numpy 1.24.2:
+	 *   M = 2**64 - 1; rotl = lambda x, k: ((x << k) | (x >> (64 - k))) & M
+	 *   def seed(v):  # splitmix64 x 4
+	 *       s = []
+	 *       for _ in range(4):
+	 *           v = (v + 0x9e3779b97f4a7c15) & M; z = v
+	 *           z = ((z ^ (z >> 30)) * 0xbf58476d1ce4e5b9) & M
+	 *           z = ((z ^ (z >> 27)) * 0x94d049bb133111eb) & M; s.append(z ^ (z >> 31))
+	 *       return s
+	 *   def nxt(t):  # xoshiro256**
+	 *       r = (rotl((t[1] * 5) & M, 7) * 9) & M; u = (t[1] << 17) & M
+	 *       t[2] ^= t[0]; t[3] ^= t[1]; t[1] ^= t[2]; t[0] ^= t[3]; t[2] ^= u
+	 *       t[3] = rotl(t[3], 45); return r
+	 *   def below(t, b):
+	 *       while (r := nxt(t)) >= M - M % b: pass
+	 *       return r % b
+	 *   def bsmed(x, res, conf, sd):
+	 *       t = seed(sd); n = len(x)
+	 *       m = [np.median([x[below(t, n)] for _ in range(n)]) for _ in range(res)]
+	 *       return np.median(x), np.quantile(m, (1 - conf) / 2), np.quantile(m, (1 + conf) / 2)
+	 * bsmed(ratios, 2000, 0.99, 0x70657266776172): est 1.023 lo 1.008 hi 1.034
+	 */
+	assert_int_equal(stats_bootstrap_median(bm_ratios, 11, STATS_BOOTSTRAP_RESAMPLES, 0.99,
+	                                        STATS_BOOTSTRAP_SEED, &a, NULL),
+	                 0);
+	assert_close(a.estimate, 1.023, 1e-15);
+	assert_close(a.lo, 1.008, 1e-15);
+	assert_close(a.hi, 1.034, 1e-15);
+	/* first 10, same settings: est 1.023 lo 1.0099925 hi 1.034 */
+	assert_int_equal(stats_bootstrap_median(bm_ratios, 10, STATS_BOOTSTRAP_RESAMPLES, 0.99,
+	                                        STATS_BOOTSTRAP_SEED, &a, NULL),
+	                 0);
+	assert_close(a.estimate, 1.023, 1e-14);
+	assert_close(a.lo, 1.0099925, 1e-14);
+	assert_close(a.hi, 1.034, 1e-14);
+	/* first 10, 500 resamples, 0.9, seed 7: lo 1.012 hi 1.03 */
+	assert_int_equal(stats_bootstrap_median(bm_ratios, 10, 500, 0.9, 7, &b, NULL), 0);
+	assert_close(b.lo, 1.012, 1e-14);
+	assert_close(b.hi, 1.03, 1e-14);
+	/* reproducible */
+	assert_int_equal(stats_bootstrap_median(bm_ratios, 10, 500, 0.9, 7, &a, NULL), 0);
+	assert_true(a.lo == b.lo && a.hi == b.hi);
+	assert_int_equal(stats_bootstrap_median(bm_ratios, 0, 500, 0.9, 7, &a, &err), PW_EINVALID);
+	assert_string_equal(pw_error_message(&err), "sample is empty");
+	assert_int_equal(stats_bootstrap_median(bm_ratios, 10, 9, 0.9, 7, &a, &err), PW_EINVALID);
+	assert_int_equal(stats_bootstrap_median(bm_ratios, 10, 500, 0, 7, &a, &err), PW_EINVALID);
 	pw_error_release(&err);
 }
 
@@ -453,11 +632,15 @@ int main(void)
 	        cmocka_unit_test(test_stats__mann_whitney_with_ties_matches_scipy),
 	        cmocka_unit_test(test_stats__mann_whitney_refuses_bad_input),
 	        cmocka_unit_test(test_stats__min_p_tells_when_significance_is_out_of_reach),
+	        cmocka_unit_test(test_stats__wilcoxon_exact_matches_scipy),
+	        cmocka_unit_test(test_stats__wilcoxon_asymptotic_matches_scipy),
+	        cmocka_unit_test(test_stats__wilcoxon_refuses_bad_input),
 	        cmocka_unit_test(test_stats__xoshiro_matches_the_reference_vectors),
 	        cmocka_unit_test(
 	                test_stats__bootstrap_is_reproducible_and_matches_a_reimplementation),
 	        cmocka_unit_test(test_stats__bootstrap_interval_covers_the_true_ratio),
 	        cmocka_unit_test(test_stats__bootstrap_refuses_bad_input),
+	        cmocka_unit_test(test_stats__bootstrap_median_matches_a_reimplementation),
 	        cmocka_unit_test(test_stats__change_points_find_a_single_step),
 	        cmocka_unit_test(test_stats__change_points_find_a_drift_of_small_steps),
 	        cmocka_unit_test(test_stats__change_points_stay_quiet_on_noise),
