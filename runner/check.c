@@ -137,8 +137,8 @@ static double median_of(const struct pipeline_bench *b)
  * `from_c` on.
  */
 static int judge_slices(const struct pipeline_bench *b, size_t from_b, const struct pipeline_bench *c,
-			size_t from_c, const struct judge_options *jo, unsigned flags, const char *name,
-			struct judge_result *res, struct pw_error *err)
+			size_t from_c, int paired, const struct judge_options *jo, unsigned flags,
+			const char *name, struct judge_result *res, struct pw_error *err)
 {
 	size_t nb, nc;
 	double *vb = metric_values(b, jo->metric, flags, &nb);
@@ -148,6 +148,10 @@ static int judge_slices(const struct pipeline_bench *b, size_t from_b, const str
 	if (nb <= from_b || nc <= from_c)
 		ret = pw_error_set(err, PW_EINVALID, "benchmark \"%s\": no %s to judge", name,
 				   jo->metric == JUDGE_METRIC_TIME ? "samples" : "instruction count");
+	else if (paired)
+		ret = judge_compare_paired(vb + from_b, vc + from_c,
+					   nb - from_b < nc - from_c ? nb - from_b : nc - from_c, jo,
+					   res, err);
 	else
 		ret = judge_compare(vb + from_b, nb - from_b, vc + from_c, nc - from_c, jo, res, err);
 	free(vb);
@@ -160,9 +164,11 @@ static int judge_slices(const struct pipeline_bench *b, size_t from_b, const str
  * far were taken at different times (each commit in turn), so a drift of the
  * machine between them looks like a change. Hence any verdict other than a
  * clear "ok" is confirmed by fresh runs of both, interleaved (base, cand,
- * base, ...), and judged on those alone; rounds are added while the judge is
- * unsure, up to the benchmark's max-repeat. Sets *more when runs were added
- * (both commits then need saving).
+ * base, ...), and judged on those alone, as pairs: the two runs of a pair
+ * ran back to back, so a burst of load hits both and cancels in their ratio
+ * (judge_compare_paired). Rounds are added while the judge is unsure, up to
+ * the benchmark's max-repeat. Sets *more when runs were added (both commits
+ * then need saving).
  */
 static int judge_pair(struct pipeline *p, const struct check_options *opts,
 		      struct pipeline_commit *base, struct pipeline_commit *cand, const char *name,
@@ -173,7 +179,7 @@ static int judge_pair(struct pipeline *p, const struct check_options *opts,
 	struct pipeline_bench *b = &base->benches[bb], *c = &cand->benches[cb];
 	struct judge_options jo = JUDGE_OPTIONS_INIT;
 	size_t from_b = 0, from_c = 0, k;
-	int interleaved = 0, ret;
+	int interleaved = 0, pairs_can_decide, ret;
 
 	jo.threshold = sb->threshold;
 	jo.alpha = opts->alpha;
@@ -183,8 +189,11 @@ static int judge_pair(struct pipeline *p, const struct check_options *opts,
 		jo.min_repeat = (size_t)sb->repeat;
 	if (jo.min_repeat > jo.max_repeat)
 		jo.min_repeat = jo.max_repeat;
+	/* a max-repeat too small for the paired test ever to reach alpha: judge unpaired */
+	pairs_can_decide = stats_wilcoxon_min_p(jo.max_repeat) < jo.alpha;
 	for (;;) {
-		if ((ret = judge_slices(b, from_b, c, from_c, &jo, opts->flags, name, res, err)) < 0)
+		if ((ret = judge_slices(b, from_b, c, from_c, interleaved && pairs_can_decide, &jo,
+					opts->flags, name, res, err)) < 0)
 			return ret;
 		if ((opts->flags & CHECK_NO_CONFIRM) || opts->metric != JUDGE_METRIC_TIME)
 			break;
