@@ -765,3 +765,194 @@ done:
 	free(cs.found);
 	return ret;
 }
+
+/* ---- the lower-quantile test ---- */
+
+static double log_choose(size_t n, size_t k)
+{
+	return lgamma((double)n + 1) - lgamma((double)k + 1) - lgamma((double)(n - k) + 1);
+}
+
+/* P(X = i) for the hypergeometric distribution; 0 outside the support. */
+static double hypergeom_pmf(size_t i, size_t total, size_t marked, size_t draws)
+{
+	if (i > marked || i > draws || draws - i > total - marked)
+		return 0;
+	return exp(log_choose(marked, i) + log_choose(total - marked, draws - i) -
+	           log_choose(total, draws));
+}
+
+double stats_hypergeom_cdf(size_t x, size_t total, size_t marked, size_t draws)
+{
+	double p = 0;
+	size_t i;
+
+	for (i = 0; i <= x && i <= draws; i++)
+		p += hypergeom_pmf(i, total, marked, draws);
+	return p > 1 ? 1 : p;
+}
+
+double stats_hypergeom_sf(size_t x, size_t total, size_t marked, size_t draws)
+{
+	double p = 0;
+	size_t i;
+
+	for (i = x; i <= draws; i++)
+		p += hypergeom_pmf(i, total, marked, draws);
+	return p > 1 ? 1 : p;
+}
+
+struct pooled {
+	double value;
+	int cand;
+};
+
+static int cmp_ties_cand_first(const void *a, const void *b)
+{
+	const struct pooled *x = a, *y = b;
+
+	if (x->value != y->value)
+		return (x->value > y->value) - (x->value < y->value);
+	return y->cand - x->cand;
+}
+
+static int cmp_ties_base_first(const void *a, const void *b)
+{
+	const struct pooled *x = a, *y = b;
+
+	if (x->value != y->value)
+		return (x->value > y->value) - (x->value < y->value);
+	return x->cand - y->cand;
+}
+
+static size_t count_cand(const struct pooled *p, size_t k)
+{
+	size_t i, x = 0;
+
+	for (i = 0; i < k; i++)
+		x += (size_t)p[i].cand;
+	return x;
+}
+
+int stats_quantile_test(const double *base, size_t nb, const double *cand, size_t nc, double scale,
+                        double q, struct stats_qtest *out, struct pw_error *err)
+{
+	struct pooled *pool;
+	size_t n = nb + nc, i, k;
+	int ret;
+
+	if ((ret = check_finite(base, nb, "the baseline", err)) < 0 ||
+	    (ret = check_finite(cand, nc, "the candidate", err)) < 0)
+		return ret;
+	if (!(scale > 0) || !isfinite(scale) || !(q > 0 && q < 1))
+		return pw_error_set(err, PW_EINVALID,
+		                    "the quantile test needs scale > 0 and 0 < q < 1 (got %g, %g)",
+		                    scale, q);
+	if (!(pool = malloc(n * sizeof(*pool))))
+		return pw_error_errno(err, PW_ERROR, "could not allocate %zu values", n);
+	for (i = 0; i < nb; i++)
+		pool[i] = (struct pooled){ base[i] * scale, 0 };
+	for (i = 0; i < nc; i++)
+		pool[nb + i] = (struct pooled){ cand[i], 1 };
+	k = (size_t)floor(q * (double)n + 0.5);
+	if (k < 1)
+		k = 1;
+	if (k > n)
+		k = n;
+	qsort(pool, n, sizeof(*pool), cmp_ties_cand_first);
+	out->x_tie_cand = count_cand(pool, k);
+	qsort(pool, n, sizeof(*pool), cmp_ties_base_first);
+	out->x_tie_base = count_cand(pool, k);
+	free(pool);
+	out->n = n;
+	out->k = k;
+	out->p_slower = stats_hypergeom_cdf(out->x_tie_cand, n, nc, k);
+	out->p_faster = stats_hypergeom_sf(out->x_tie_base, n, nc, k);
+	return 0;
+}
+
+static int all_positive(const double *x, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!(x[i] > 0))
+			return 0;
+	return 1;
+}
+
+/* The two ends of the ratios the data can express: every scale beyond them orders the pool alike. */
+static void ratio_span(const double *base, size_t nb, const double *cand, size_t nc, double *lo,
+                       double *hi)
+{
+	double bmin = base[0], bmax = base[0], cmin = cand[0], cmax = cand[0];
+	size_t i;
+
+	for (i = 1; i < nb; i++) {
+		bmin = base[i] < bmin ? base[i] : bmin;
+		bmax = base[i] > bmax ? base[i] : bmax;
+	}
+	for (i = 1; i < nc; i++) {
+		cmin = cand[i] < cmin ? cand[i] : cmin;
+		cmax = cand[i] > cmax ? cand[i] : cmax;
+	}
+	*lo = cmin / bmax;
+	*hi = cmax / bmin;
+}
+
+int stats_quantile_ci(const double *base, size_t nb, const double *cand, size_t nc, double q,
+                      double confidence, double *lo, double *hi, struct pw_error *err)
+{
+	double a = (1 - confidence) / 2, span_lo, span_hi, l, h;
+	struct stats_qtest t;
+	int ret, i;
+
+	if (!(confidence > 0 && confidence < 1))
+		return pw_error_set(err, PW_EINVALID, "confidence must be in (0, 1), got %g",
+		                    confidence);
+	if ((ret = stats_quantile_test(base, nb, cand, nc, 1, q, &t, err)) < 0)
+		return ret;
+	ratio_span(base, nb, cand, nc, &span_lo, &span_hi);
+	if (!(span_lo > 0) || !(span_hi > 0) || !all_positive(base, nb))
+		return pw_error_set(err, PW_EINVALID, "the quantile interval needs positive values");
+	span_lo /= 1.000001;
+	span_hi *= 1.000001;
+
+	/* lo: p_slower grows with the scale; the smallest scale where it reaches a */
+	stats_quantile_test(base, nb, cand, nc, span_lo, q, &t, NULL);
+	if (t.p_slower >= a) {
+		*lo = span_lo;
+	} else {
+		l = log(span_lo);
+		h = log(span_hi);
+		for (i = 0; i < 80 && h - l > 1e-6; i++) {
+			double m = (l + h) / 2;
+
+			stats_quantile_test(base, nb, cand, nc, exp(m), q, &t, NULL);
+			if (t.p_slower >= a)
+				h = m;
+			else
+				l = m;
+		}
+		*lo = exp(h);
+	}
+	/* hi: p_faster shrinks with the scale; the largest scale where it is still >= a */
+	stats_quantile_test(base, nb, cand, nc, span_hi, q, &t, NULL);
+	if (t.p_faster >= a) {
+		*hi = span_hi;
+	} else {
+		l = log(span_lo);
+		h = log(span_hi);
+		for (i = 0; i < 80 && h - l > 1e-6; i++) {
+			double m = (l + h) / 2;
+
+			stats_quantile_test(base, nb, cand, nc, exp(m), q, &t, NULL);
+			if (t.p_faster >= a)
+				l = m;
+			else
+				h = m;
+		}
+		*hi = exp(l);
+	}
+	return 0;
+}
