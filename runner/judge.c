@@ -29,6 +29,8 @@ static const char *const verdict_names[] = {
         [VERDICT_TIMEOUT] = "timeout",
         [VERDICT_NO_SPEC] = "no-spec",
         [VERDICT_BAD_SPEC] = "bad-spec",
+        [VERDICT_INCONCLUSIVE] = "inconclusive",
+        [VERDICT_UNCHANGED] = "unchanged",
 };
 
 #define NVERDICTS (sizeof(verdict_names) / sizeof(verdict_names[0]))
@@ -308,6 +310,91 @@ done:
 	free(logs);
 	strbuf_release(&counted);
 	return ret;
+}
+
+static void seq_message(const struct judge_seq_options *o, struct judge_result *res, size_t n)
+{
+	double conf = 1 - 2 * o->alpha_ok;
+
+	strbuf_addf(&res->message, "%s: lower quartile %+.2f%% (ratio %.4f, %g%% ci %.4f..%.4f, p %.2g",
+	            verdict_name(res->verdict), (res->ratio - 1) * 100, res->ratio, conf * 100,
+	            res->ci_lo, res->ci_hi, res->p_value);
+	if (res->verdict == VERDICT_SLOWER || res->verdict == VERDICT_FASTER)
+		strbuf_addf(&res->message, " < %.2g", o->alpha_change);
+	strbuf_addf(&res->message, ", %zu rounds)", n);
+	switch (res->verdict) {
+	case VERDICT_OK:
+		strbuf_addf(&res->message, ": a %g%% change is ruled out", o->threshold * 100);
+		break;
+	case VERDICT_UNSURE:
+		strbuf_addf(&res->message, "; a %g%% change is neither shown nor ruled out yet",
+		            o->threshold * 100);
+		break;
+	case VERDICT_INCONCLUSIVE:
+		strbuf_addf(&res->message,
+		            "; these rounds resolve changes of about %.2g%%, not the %g%% threshold",
+		            res->min_detectable * 100, o->threshold * 100);
+		break;
+	default:
+		break;
+	}
+}
+
+int judge_quantile(const double *base, size_t nb, const double *cand, size_t nc,
+                   const struct judge_seq_options *opts, struct judge_result *res,
+                   struct pw_error *err)
+{
+	static const struct judge_seq_options defaults = JUDGE_SEQ_OPTIONS_INIT;
+	struct stats_qtest at1, up, down;
+	double t, qb, qc;
+	size_t n = nb < nc ? nb : nc;
+	int ret;
+
+	judge_result_release(res);
+	if (!opts)
+		opts = &defaults;
+	t = opts->threshold;
+	if (!(t > 0) || !(opts->quantile > 0 && opts->quantile < 1) ||
+	    !(opts->alpha_change > 0 && opts->alpha_change < 1) ||
+	    !(opts->alpha_ok > 0 && opts->alpha_ok < 0.5))
+		return pw_error_set(err, PW_EINVALID,
+		                    "the quantile judge needs threshold > 0, 0 < quantile < 1, "
+		                    "0 < alpha_change < 1 and 0 < alpha_ok < 0.5");
+	if ((ret = stats_quantile(base, nb, opts->quantile, &qb, err)) < 0 ||
+	    (ret = stats_quantile(cand, nc, opts->quantile, &qc, err)) < 0)
+		return ret;
+	if (!(qb > 0) || !(qc > 0))
+		return pw_error_set(err, PW_EINVALID, "lower quartiles %g and %g are not positive",
+		                    qb, qc);
+	if ((ret = stats_quantile_test(base, nb, cand, nc, 1, opts->quantile, &at1, err)) < 0 ||
+	    (ret = stats_quantile_test(base, nb, cand, nc, 1 + t, opts->quantile, &up, err)) < 0 ||
+	    (ret = stats_quantile_test(base, nb, cand, nc, 1 / (1 + t), opts->quantile, &down,
+	                               err)) < 0 ||
+	    (ret = stats_quantile_ci(base, nb, cand, nc, opts->quantile, 1 - 2 * opts->alpha_ok,
+	                             &res->ci_lo, &res->ci_hi, err)) < 0)
+		return ret;
+	res->n_base = nb;
+	res->n_new = nc;
+	res->ratio = qc / qb;
+	res->p_value = 2 * (at1.p_slower < at1.p_faster ? at1.p_slower : at1.p_faster);
+	if (res->p_value > 1)
+		res->p_value = 1;
+	res->noise = relative_noise(base, nb);
+	res->min_detectable = (res->ci_hi / res->ci_lo > 1 ? sqrt(res->ci_hi / res->ci_lo) : 1) - 1;
+	if (n < opts->min_rounds)
+		res->verdict = VERDICT_UNSURE;
+	else if (up.p_faster < opts->alpha_ok && down.p_slower < opts->alpha_ok)
+		res->verdict = VERDICT_OK;
+	else if (at1.p_slower < opts->alpha_change && res->ratio >= 1 + t / 2)
+		res->verdict = VERDICT_SLOWER;
+	else if (at1.p_faster < opts->alpha_change && res->ratio <= 1 / (1 + t / 2))
+		res->verdict = VERDICT_FASTER;
+	else
+		res->verdict = VERDICT_UNSURE;
+	if (res->verdict == VERDICT_UNSURE && opts->final_look)
+		res->verdict = VERDICT_INCONCLUSIVE;
+	seq_message(opts, res, n);
+	return 0;
 }
 
 int judge_baseline_index(const enum verdict *verdicts, size_t n, size_t i, size_t *out,
