@@ -84,6 +84,7 @@ void pipeline_commit_release(struct pipeline_commit *pc)
 {
 	size_t i;
 
+	artefact_digest_release(&pc->artefacts);
 	checkout_commit_release(&pc->commit);
 	strbuf_release(&pc->message);
 	strbuf_release(&pc->build_log);
@@ -770,6 +771,50 @@ int pipeline_measure(struct pipeline *p, const char *rev, struct pipeline_commit
 	if ((ret = measure_commit(p, out, err)) < 0)
 		return ret;
 	return pipeline_save(p, out, err);
+}
+
+int pipeline_prepare(struct pipeline *p, const char *rev, struct pipeline_commit *out,
+		     struct pw_error *err)
+{
+	struct pw_error aerr = PW_ERROR_INIT;
+	const char **commands = NULL;
+	size_t i;
+	int ret;
+
+	pipeline_commit_release(out);
+	if ((ret = checkout_commit_lookup(p->repo, rev, &out->commit, err)) < 0)
+		return ret;
+	if ((ret = read_spec(p, out, err)) < 0 || out->status != VERDICT_OK)
+		return ret;
+	benches_init(p, out);
+	if ((ret = checkout_and_build(p, out, err)) < 0 || out->status != VERDICT_OK)
+		return ret;
+	for (i = 0; i < out->nbenches; i++)
+		if (out->benches[i].spec->warmup > 0 &&
+		    (ret = run_bench(p, out, &out->benches[i], out->benches[i].spec->warmup, 0, err)) < 0)
+			return ret;
+	commands = calloc(out->nbenches + 1, sizeof(*commands));
+	if (!commands)
+		abort();
+	for (i = 0; i < out->nbenches; i++)
+		commands[i] = out->benches[i].spec->command;
+	if (artefact_digest(out->worktree.buf, out->commit.hash, out->spec->artifacts, commands,
+			    &out->artefacts, &aerr) < 0)
+		progress(p, "%s: %s", out->commit.short_hash, pw_error_message(&aerr));
+	free(commands);
+	pw_error_release(&aerr);
+	return 0;
+}
+
+int pipeline_count_instructions(struct pipeline *p, struct pipeline_commit *pc, size_t bench,
+				struct pw_error *err)
+{
+	if (bench >= pc->nbenches)
+		return pw_error_set(err, PW_EINVALID, "no benchmark %zu in commit %s", bench,
+				    pc->commit.short_hash);
+	if (pc->status != VERDICT_OK || pc->benches[bench].verdict != VERDICT_OK)
+		return 0;
+	return count_instructions(p, pc, &pc->benches[bench], err);
 }
 
 int pipeline_measure_more(struct pipeline *p, struct pipeline_commit *pc, size_t bench, size_t n,

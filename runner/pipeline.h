@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "artefact.h"
 #include "checkout.h"
 #include "db.h"
 #include "error.h"
@@ -84,10 +85,15 @@ struct pipeline_commit {
 	struct strbuf worktree;  /* where it was checked out; "" when not */
 	struct pipeline_bench *benches;
 	size_t nbenches;
+	/* what the build made (pipeline_prepare); hex "" when it could not be told */
+	struct artefact_digest artefacts;
 };
 
 #define PIPELINE_COMMIT_INIT                                                                       \
-	{ CHECKOUT_COMMIT_INIT, VERDICT_OK, STRBUF_INIT, STRBUF_INIT, NULL, STRBUF_INIT, NULL, 0 }
+	{                                                                                          \
+		CHECKOUT_COMMIT_INIT, VERDICT_OK, STRBUF_INIT, STRBUF_INIT, NULL, STRBUF_INIT,     \
+			NULL, 0, ARTEFACT_DIGEST_INIT                                              \
+	}
 
 void pipeline_commit_release(struct pipeline_commit *pc);
 
@@ -128,6 +134,27 @@ void pipeline_progress_position(struct pipeline *p, size_t k, size_t n);
  */
 int pipeline_measure(struct pipeline *p, const char *rev, struct pipeline_commit *out,
 		     struct pw_error *err);
+
+/*
+ * Get commit `rev` ready to be measured, without measuring it: read its
+ * spec, check it out, build it, run each benchmark's warm-ups (a warm-up that
+ * fails sets that benchmark's verdict) and digest the build's artefacts
+ * (runner/artefact; `artefacts.hex` stays "" when none were found). Nothing
+ * is reused from the store and nothing is stored: `perfwarden check` then
+ * measures with pipeline_measure_more() in interleaved rounds and saves with
+ * pipeline_save(). Failures of the commit are results (status and verdicts),
+ * negative codes are perfwarden's own errors, as in pipeline_measure().
+ */
+int pipeline_prepare(struct pipeline *p, const char *rev, struct pipeline_commit *out,
+		     struct pw_error *err);
+
+/*
+ * Count the instructions of one run of benchmark `bench` under cachegrind
+ * into benches[bench].instructions (SAMPLE_ABSENT, with the reason in its
+ * metadata, when valgrind cannot count them). The commit must be prepared.
+ */
+int pipeline_count_instructions(struct pipeline *p, struct pipeline_commit *pc, size_t bench,
+				struct pw_error *err);
 
 /*
  * Run `n` more kept repetitions of benchmark `bench` of an already measured

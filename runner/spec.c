@@ -27,18 +27,19 @@ enum key_bit {
 	KEY_THRESHOLD = 1 << 6,
 	KEY_TOLERANCE = 1 << 7,
 	KEY_MAX_REPEAT = 1 << 8,
+	KEY_ARTIFACTS = 1 << 9,
 };
 
 static const struct {
 	const char *name;
 	unsigned bit;
-	int in_build; /* allowed in [build] */
+	int in_build; /* 1: allowed in [build] too; 2: only in [build] */
 } keys[] = {
         {"command", KEY_COMMAND, 1},       {"timeout", KEY_TIMEOUT, 1},
         {"golden", KEY_GOLDEN, 0},         {"output", KEY_OUTPUT, 0},
         {"repeat", KEY_REPEAT, 0},         {"warmup", KEY_WARMUP, 0},
         {"threshold", KEY_THRESHOLD, 0},   {"tolerance", KEY_TOLERANCE, 0},
-        {"max-repeat", KEY_MAX_REPEAT, 0},
+        {"max-repeat", KEY_MAX_REPEAT, 0}, {"artifacts", KEY_ARTIFACTS, 2},
 };
 
 struct parse {
@@ -83,6 +84,7 @@ void spec_release(struct spec *spec)
 		benchmark_release(&spec->benchmarks[i]);
 	free(spec->benchmarks);
 	free(spec->build_command);
+	free(spec->artifacts);
 	spec_init(spec);
 }
 
@@ -331,7 +333,7 @@ static int on_entry(const char *name, const char *value, unsigned include_depth,
 	}
 
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (!strcmp(key, keys[i].name) && (b || keys[i].in_build))
+		if (!strcmp(key, keys[i].name) && (b ? keys[i].in_build != 2 : keys[i].in_build))
 			bit = keys[i].bit;
 	if (!bit)
 		return fail(p, "unknown key '%s'", key);
@@ -345,6 +347,10 @@ static int on_entry(const char *name, const char *value, unsigned include_depth,
 		return set_benchmark_key(p, b, bit, key, value);
 	if (bit == KEY_COMMAND) {
 		p->spec->build_command = xstrdup(value);
+		return 0;
+	}
+	if (bit == KEY_ARTIFACTS) {
+		p->spec->artifacts = xstrdup(value);
 		return 0;
 	}
 	return parse_duration(p, key, value, &p->spec->build_timeout_ms);
@@ -539,6 +545,11 @@ void spec_write(const struct spec *spec, struct strbuf *out)
 	strbuf_addstr(out, "[build]\n\tcommand = ");
 	add_quoted(out, spec->build_command ? spec->build_command : "");
 	strbuf_addf(out, "\n\ttimeout = %lldms\n", (long long)spec->build_timeout_ms);
+	if (spec->artifacts) {
+		strbuf_addstr(out, "\tartifacts = ");
+		add_quoted(out, spec->artifacts);
+		strbuf_addch(out, '\n');
+	}
 	for (i = 0; i < spec->nbenchmarks; i++) {
 		const struct spec_benchmark *b = &spec->benchmarks[i];
 

@@ -15,6 +15,8 @@
  *	[build]
  *		command = cmake -S . -B build && cmake --build build
  *		timeout = 600            ; seconds; also "90s", "1500ms", "10m", "1h"
+ *		artifacts = build/app build/lib*.so ; optional: what the build makes that
+ *		                         ; the benchmarks run (globs, relative to the checkout)
  *	[benchmark "julia"]
  *		command = build/kernel/julia --width 1000 --iterations 300
  *		golden = julia-1000x300  ; a golden set name in the golden directory
@@ -24,7 +26,7 @@
  *		timeout = 60
  *		threshold = 2%           ; or 0.02
  *		tolerance = 0            ; optional, for float output
- *		max-repeat = 60          ; cap for confirmation runs
+ *		max-repeat = 40          ; the most interleaved rounds a comparison gets
  *
  * As in any git config file, `;` and `#` start a comment: quote a value that
  * holds them (command = "make; ./run"). Section and key names are
@@ -45,7 +47,7 @@
 #define SPEC_DEFAULT_BUILD_TIMEOUT_MS INT64_C(600000)
 #define SPEC_DEFAULT_RUN_TIMEOUT_MS   INT64_C(60000)
 #define SPEC_DEFAULT_THRESHOLD        0.02
-#define SPEC_DEFAULT_MAX_REPEAT       60
+#define SPEC_DEFAULT_MAX_REPEAT       40
 
 /* The name of the spec file at a repository's root. */
 #define SPEC_FILE ".perfwarden"
@@ -66,6 +68,8 @@ struct spec_benchmark {
 struct spec {
 	char *build_command;
 	int64_t build_timeout_ms;
+	/* space-separated globs of what the build makes; NULL: found by runner/artefact */
+	char *artifacts;
 	struct spec_benchmark *benchmarks; /* in file order */
 	size_t nbenchmarks;
 	char hash[CHECKOUT_HASH_HEX + 1]; /* git blob id of spec_write()'s canonical text */
@@ -73,7 +77,7 @@ struct spec {
 
 #define SPEC_INIT                                                                                  \
 	{                                                                                          \
-		NULL, SPEC_DEFAULT_BUILD_TIMEOUT_MS, NULL, 0,                                      \
+		NULL, SPEC_DEFAULT_BUILD_TIMEOUT_MS, NULL, NULL, 0,                                      \
 		{                                                                                  \
 			0                                                                          \
 		}                                                                                  \

@@ -125,7 +125,7 @@ static void test_spec__defaults_are_filled_in(void **state)
 	assert_int_equal(b->timeout_ms, 60000);
 	assert_true(b->threshold > 0.0199999 && b->threshold < 0.0200001);
 	assert_true(b->tolerance == 0.0);
-	assert_int_equal(b->max_repeat, 60);
+	assert_int_equal(b->max_repeat, 40);
 	spec_free(spec);
 }
 
