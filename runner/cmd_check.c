@@ -22,14 +22,16 @@ static const char usage[] =
 	"  --bisect           measure base and tip; bisect the middle when the tip is slower\n"
 	"  --metric M         time (wall, the default), cpu (user + system time: steadier on a\n"
 	"                     shared machine) or instructions (cachegrind; implies --instructions)\n"
-	"  --alpha X          significance level (default 0.01)\n"
-	"  --no-confirm       never measure more than the spec's repeat count\n"
+	"  --alpha X          the push's false-alarm rate: the chance that any slower or faster\n"
+	"                     verdict of a push without change is given (default 0.05)\n"
+	"  --fail-inconclusive  fail when a verdict is inconclusive (default: reported, passes)\n"
+	"  --no-confirm       judge once, after the first rounds (quick; often inconclusive)\n"
 	"  --json             the verdicts as JSON on stdout\n"
 	"  --junit FILE       also write JUnit XML\n"
 	"  --markdown FILE    also write a Markdown summary\n";
 
 enum { OPT_EACH = CLI_NEXT, OPT_BISECT, OPT_METRIC, OPT_ALPHA, OPT_NO_CONFIRM, OPT_JSON, OPT_JUNIT,
-       OPT_MARKDOWN };
+       OPT_MARKDOWN, OPT_FAIL_INCONCLUSIVE };
 
 int cmd_check(int argc, char **argv)
 {
@@ -40,6 +42,7 @@ int cmd_check(int argc, char **argv)
 		{ "metric", required_argument, NULL, OPT_METRIC },
 		{ "alpha", required_argument, NULL, OPT_ALPHA },
 		{ "no-confirm", no_argument, NULL, OPT_NO_CONFIRM },
+		{ "fail-inconclusive", no_argument, NULL, OPT_FAIL_INCONCLUSIVE },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "junit", required_argument, NULL, OPT_JUNIT },
 		{ "markdown", required_argument, NULL, OPT_MARKDOWN },
@@ -97,6 +100,9 @@ int cmd_check(int argc, char **argv)
 					   optarg);
 				return CMD_ERROR;
 			}
+			break;
+		case OPT_FAIL_INCONCLUSIVE:
+			co.flags |= CHECK_FAIL_INCONCLUSIVE;
 			break;
 		case OPT_JSON:
 			json = 1;

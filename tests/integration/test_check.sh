@@ -3,7 +3,7 @@
 # regression fails, a transient one passes unless --each, a broken tip
 # fails), the verdicts slower/faster/wrong-output on the right commits, the
 # JSON/JUnit/Markdown reports, and bisection finding a known culprit within
-# ceil(log2 N) + 1 builds.
+# ceil(log2 N) + 2 builds (GOOD and BAD included).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/repo.sh"
 
@@ -90,11 +90,11 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 done
 cd "$B"
 expect_exit 0 "bisect finds a culprit" -- "$PW" bisect --golden-dir "$GOLDEN" --json "$good" HEAD
-python3 - "$T/out" "$culprit" <<'PY' && pass "bisect names the right commit within ceil(log2 10)+1 = 5 builds" || fail "bisect: $(cat "$T/out" | head -c 600)"
+python3 - "$T/out" "$culprit" <<'PY' && pass "bisect names the right commit within ceil(log2 10)+2 = 6 builds" || fail "bisect: $(cat "$T/out" | head -c 600)"
 import json, sys
 doc = json.load(open(sys.argv[1]))
 assert doc["culprit"] == sys.argv[2], doc.get("culprit")
-assert doc["builds"] <= 5, doc["builds"]
+assert doc["builds"] <= 6, doc["builds"]
 r = doc["results"][0]
 assert r["verdict"] == "slower" and r["ratio"] > 1.5 and r["ci"][0] > 1
 PY
