@@ -344,7 +344,72 @@ static int child_exited(pid_t pid, int pidfd, int revents)
 	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
 }
 
-int proc_run(const struct proc_spec *spec, struct proc_result *res, struct pw_error *err)
+/*
+ * A started child. proc_run() and the instruction count's job share its three
+ * steps: run_start() (fork, prepare, exec handshake), run_watch() (output
+ * pipes, the timeout that kills the group) and run_reap() (wait4).
+ * run_release() kills and reaps whatever is still there.
+ */
+struct run {
+	char *name; /* argv[0], for messages */
+	pid_t pid;
+	int pidfd;
+	int err_fd, out_fd; /* read ends of the stderr / stdout pipes, or -1 */
+	int counters[NCOUNTERS];
+	int64_t deadline_ns;
+};
+
+static void run_init(struct run *r)
+{
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	r->pid = -1;
+	r->pidfd = r->err_fd = r->out_fd = -1;
+	for (i = 0; i < NCOUNTERS; i++)
+		r->counters[i] = -1;
+}
+
+static void run_release(struct run *r)
+{
+	int i;
+
+	if (r->pid > 0) {
+		kill(-r->pid, SIGKILL);
+		waitpid(r->pid, NULL, 0);
+	}
+	for (i = 0; i < NCOUNTERS; i++)
+		if (r->counters[i] >= 0)
+			close(r->counters[i]);
+	if (r->pidfd >= 0)
+		close(r->pidfd);
+	if (r->err_fd >= 0)
+		close(r->err_fd);
+	if (r->out_fd >= 0)
+		close(r->out_fd);
+	free(r->name);
+	run_init(r);
+}
+
+static void sample_reset(struct proc_result *res, int cpu)
+{
+	struct sample init = SAMPLE_INIT;
+
+	strbuf_reset(&res->stderr_tail);
+	strbuf_reset(&res->stdout_buf);
+	res->sample = init;
+	res->aslr_fixed = 0;
+	res->cpu = cpu;
+}
+
+/*
+ * Start `spec` (res reset by the caller): fork, prepare the child, wait until
+ * it exec'd. Its stderr goes to `stderr_fd` when >= 0, else into a pipe
+ * run_watch() drains into res->stderr_tail. On success r->pid is the running
+ * child and res->sample.wall_ns its start time.
+ */
+static int run_start(const struct proc_spec *spec, int stderr_fd, struct run *r,
+                     struct proc_result *res, struct pw_error *err)
 {
 	static const char *const empty_env[] = {NULL};
 	const char *shell_argv[] = {"/bin/sh", "-c", NULL, NULL};
@@ -353,27 +418,11 @@ int proc_run(const struct proc_spec *spec, struct proc_result *res, struct pw_er
 	struct strbuf path = STRBUF_INIT;
 	struct child_plan plan;
 	struct child_msg msg;
-	struct rusage ru;
 	int status_pipe[2] = {-1, -1}, go_pipe[2] = {-1, -1};
 	int err_pipe[2] = {-1, -1}, out_pipe[2] = {-1, -1};
-	int counters[NCOUNTERS];
-	int null_fd = -1, out_fd = -1, pidfd = -1;
-	int i, wstatus = 0, ret = 0, got_ready = 0;
-	int64_t deadline = 0, kill_at = 0, end_ns;
-	pid_t pid = -1;
+	int null_fd = -1, out_fd = -1;
+	int i, ret = 0, got_ready = 0;
 	ssize_t n;
-
-	for (i = 0; i < NCOUNTERS; i++)
-		counters[i] = -1;
-	strbuf_reset(&res->stderr_tail);
-	strbuf_reset(&res->stdout_buf);
-	{
-		struct sample init = SAMPLE_INIT;
-
-		res->sample = init;
-	}
-	res->aslr_fixed = 0;
-	res->cpu = spec->cpu;
 
 	if (spec->shell_command) {
 		shell_argv[2] = spec->shell_command;
@@ -383,6 +432,9 @@ int proc_run(const struct proc_spec *spec, struct proc_result *res, struct pw_er
 		ret = pw_error_set(err, PW_EINVALID, "no program to run");
 		goto done;
 	}
+	r->name = strdup(argv[0]);
+	if (!r->name)
+		abort();
 	if (spec->cpu >= CPU_SETSIZE || spec->cpu < -1) {
 		ret = pw_error_set(err, PW_EINVALID, "cpu %d is out of range", spec->cpu);
 		goto done;
@@ -424,7 +476,7 @@ int proc_run(const struct proc_spec *spec, struct proc_result *res, struct pw_er
 		}
 	}
 	if (pipe2(status_pipe, O_CLOEXEC) < 0 || pipe2(go_pipe, O_CLOEXEC) < 0 ||
-	    pipe2(err_pipe, O_CLOEXEC) < 0 ||
+	    (stderr_fd < 0 && pipe2(err_pipe, O_CLOEXEC) < 0) ||
 	    (spec->stdout_mode == PROC_STDOUT_CAPTURE && pipe2(out_pipe, O_CLOEXEC) < 0)) {
 		ret = pw_error_errno(err, PW_EIO, "could not create a pipe for '%s'", argv[0]);
 		goto done;
@@ -433,29 +485,28 @@ int proc_run(const struct proc_spec *spec, struct proc_result *res, struct pw_er
 	plan.stdout_fd = spec->stdout_mode == PROC_STDOUT_FILE      ? out_fd
 	                 : spec->stdout_mode == PROC_STDOUT_CAPTURE ? out_pipe[1]
 	                                                            : null_fd;
-	plan.stderr_fd = err_pipe[1];
+	plan.stderr_fd = stderr_fd >= 0 ? stderr_fd : err_pipe[1];
 	plan.status_fd = status_pipe[1];
 	plan.go_fd = go_pipe[0];
 
-	pid = fork();
-	if (pid < 0) {
+	r->pid = fork();
+	if (r->pid < 0) {
 		ret = pw_error_errno(err, PW_EIO, "could not fork for '%s'", argv[0]);
 		goto done;
 	}
-	if (pid == 0)
+	if (r->pid == 0)
 		child_run(&plan);
 
-	setpgid(pid, pid);
+	setpgid(r->pid, r->pid);
 	close(status_pipe[1]), status_pipe[1] = -1;
 	close(go_pipe[0]), go_pipe[0] = -1;
-	close(err_pipe[1]), err_pipe[1] = -1;
-	if (out_pipe[1] >= 0)
-		close(out_pipe[1]), out_pipe[1] = -1;
+	r->err_fd = err_pipe[0], err_pipe[0] = -1;
+	r->out_fd = out_pipe[0], out_pipe[0] = -1;
 
 	if (!spec->no_counters && proc_counters_available(NULL))
 		for (i = 0; i < NCOUNTERS; i++)
-			counters[i] = perf_open(counter_config[i], pid, 1);
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+			r->counters[i] = perf_open(counter_config[i], r->pid, 1);
+	r->pidfd = (int)syscall(SYS_pidfd_open, r->pid, 0);
 	if (write(go_pipe[1], "g", 1) < 0) {
 		/* the child is gone already; its status tells why */
 	}
@@ -472,8 +523,8 @@ int proc_run(const struct proc_spec *spec, struct proc_result *res, struct pw_er
 			res->aslr_fixed = msg.aslr_fixed;
 			continue;
 		}
-		waitpid(pid, NULL, 0);
-		pid = -1;
+		waitpid(r->pid, NULL, 0);
+		r->pid = -1;
 		errno = msg.err;
 		if (msg.stage == STAGE_EXEC)
 			ret = pw_error_errno(err, msg.err == ENOENT ? PW_ENOTFOUND : PW_EIO,
@@ -490,106 +541,144 @@ int proc_run(const struct proc_spec *spec, struct proc_result *res, struct pw_er
 		goto done;
 	}
 	if (!got_ready) {
-		waitpid(pid, NULL, 0);
-		pid = -1;
+		waitpid(r->pid, NULL, 0);
+		r->pid = -1;
 		ret = pw_error_set(err, PW_EIO, "could not run '%s': the child died before exec",
 		                   argv[0]);
 		goto done;
 	}
-
 	if (spec->timeout_ms > 0)
-		deadline = res->sample.wall_ns + spec->timeout_ms * 1000000;
+		r->deadline_ns = res->sample.wall_ns + spec->timeout_ms * 1000000;
+
+done:
+	for (i = 0; i < 2; i++) {
+		if (status_pipe[i] >= 0)
+			close(status_pipe[i]);
+		if (go_pipe[i] >= 0)
+			close(go_pipe[i]);
+		if (err_pipe[i] >= 0)
+			close(err_pipe[i]);
+		if (out_pipe[i] >= 0)
+			close(out_pipe[i]);
+	}
+	if (null_fd >= 0)
+		close(null_fd);
+	if (out_fd >= 0)
+		close(out_fd);
+	strbuf_release(&path);
+	return ret;
+}
+
+static void run_drain(struct run *r, struct pollfd *pfd, int npfd, struct proc_result *res)
+{
+	int i;
+
+	for (i = 0; i < npfd; i++) {
+		if (!pfd[i].revents)
+			continue;
+		if (pfd[i].fd == r->err_fd && r->err_fd >= 0 && drain(r->err_fd, &res->stderr_tail))
+			close(r->err_fd), r->err_fd = -1;
+		else if (pfd[i].fd == r->out_fd && r->out_fd >= 0 &&
+		         drain(r->out_fd, &res->stdout_buf))
+			close(r->out_fd), r->out_fd = -1;
+	}
+}
+
+static int run_pipes(const struct run *r, struct pollfd *pfd)
+{
+	int npfd = 0;
+
+	if (r->err_fd >= 0)
+		pfd[npfd].fd = r->err_fd, pfd[npfd].events = POLLIN, pfd[npfd++].revents = 0;
+	if (r->out_fd >= 0)
+		pfd[npfd].fd = r->out_fd, pfd[npfd].events = POLLIN, pfd[npfd++].revents = 0;
+	return npfd;
+}
+
+static int run_has_exited(const struct run *r)
+{
+	struct pollfd pfd = {r->pidfd, POLLIN, 0};
+
+	if (r->pidfd >= 0)
+		return poll(&pfd, 1, 0) > 0;
+	return child_exited(r->pid, -1, 0);
+}
+
+/*
+ * Watch the started child until it exits, draining its pipes; at the deadline
+ * its group gets SIGTERM, then SIGKILL after PROC_KILL_GRACE_MS (a child that
+ * had exited by then is not counted as timed out). Afterwards anything left
+ * in the group is killed. The child stays unreaped (run_reap()).
+ */
+static int run_watch(struct run *r, struct proc_result *res, struct pw_error *err)
+{
+	int64_t kill_at = 0;
+
 	for (;;) {
 		struct pollfd pfd[3];
-		int npfd = 0, wait_ms = -1, exited;
+		int npfd, wait_ms = -1, exited;
 		int64_t now = now_ns(), until = 0;
 
-		if (deadline && !res->sample.timed_out && now >= deadline) {
-			kill(-pid, SIGTERM);
+		if (r->deadline_ns && !res->sample.timed_out && now >= r->deadline_ns &&
+		    !run_has_exited(r)) {
+			kill(-r->pid, SIGTERM);
 			res->sample.timed_out = 1;
 			kill_at = now + (int64_t)PROC_KILL_GRACE_MS * 1000000;
 		}
 		if (kill_at && now >= kill_at) {
-			kill(-pid, SIGKILL);
+			kill(-r->pid, SIGKILL);
 			kill_at = 0;
 		}
-		until = kill_at ? kill_at : (!res->sample.timed_out ? deadline : 0);
+		until = kill_at ? kill_at : (!res->sample.timed_out ? r->deadline_ns : 0);
 		if (until)
-			wait_ms = (int)((until - now + 999999) / 1000000);
-		if (pidfd < 0 && (wait_ms < 0 || wait_ms > 5))
+			wait_ms = until > now ? (int)((until - now + 999999) / 1000000) : 0;
+		if (r->pidfd < 0 && (wait_ms < 0 || wait_ms > 5))
 			wait_ms = 5;
 
-		pfd[npfd].fd = pidfd, pfd[npfd].events = POLLIN, pfd[npfd++].revents = 0;
-		if (err_pipe[0] >= 0)
-			pfd[npfd].fd = err_pipe[0], pfd[npfd].events = POLLIN,
-			pfd[npfd++].revents = 0;
-		if (out_pipe[0] >= 0)
-			pfd[npfd].fd = out_pipe[0], pfd[npfd].events = POLLIN,
-			pfd[npfd++].revents = 0;
+		pfd[0].fd = r->pidfd, pfd[0].events = POLLIN, pfd[0].revents = 0;
+		npfd = 1 + run_pipes(r, pfd + 1);
 		if (poll(pfd, (nfds_t)npfd, wait_ms) < 0 && errno != EINTR) {
-			ret = pw_error_errno(err, PW_EIO, "could not watch '%s'", argv[0]);
-			kill(-pid, SIGKILL);
-			goto reap;
+			kill(-r->pid, SIGKILL);
+			return pw_error_errno(err, PW_EIO, "could not watch '%s'", r->name);
 		}
-		exited = child_exited(pid, pidfd, pfd[0].revents);
-		for (i = 1; i < npfd; i++) {
-			if (!pfd[i].revents)
-				continue;
-			if (pfd[i].fd == err_pipe[0] && drain(err_pipe[0], &res->stderr_tail))
-				close(err_pipe[0]), err_pipe[0] = -1;
-			else if (pfd[i].fd == out_pipe[0] && drain(out_pipe[0], &res->stdout_buf))
-				close(out_pipe[0]), out_pipe[0] = -1;
-		}
+		exited = child_exited(r->pid, r->pidfd, pfd[0].revents);
+		run_drain(r, pfd + 1, npfd - 1, res);
 		if (exited)
 			break;
 	}
-	end_ns = now_ns();
-	res->sample.wall_ns = end_ns - res->sample.wall_ns;
+	res->sample.wall_ns = now_ns() - res->sample.wall_ns;
 	/* The leader is a zombie (not reaped): its pid, and so the group id, cannot be reused. */
-	kill(-pid, SIGKILL);
+	kill(-r->pid, SIGKILL);
 
 	/* Drain what is left; a descendant that escaped the group may hold a pipe: 1 s at most. */
 	{
 		int64_t stop = now_ns() + 1000000000;
 
-		while ((err_pipe[0] >= 0 || out_pipe[0] >= 0) && now_ns() < stop) {
+		while ((r->err_fd >= 0 || r->out_fd >= 0) && now_ns() < stop) {
 			struct pollfd pfd[2];
-			int npfd = 0;
+			int npfd = run_pipes(r, pfd);
 
-			if (err_pipe[0] >= 0)
-				pfd[npfd].fd = err_pipe[0], pfd[npfd].events = POLLIN,
-				pfd[npfd++].revents = 0;
-			if (out_pipe[0] >= 0)
-				pfd[npfd].fd = out_pipe[0], pfd[npfd].events = POLLIN,
-				pfd[npfd++].revents = 0;
 			if (poll(pfd, (nfds_t)npfd, 100) <= 0)
 				continue;
-			for (i = 0; i < npfd; i++) {
-				if (!pfd[i].revents)
-					continue;
-				if (pfd[i].fd == err_pipe[0] &&
-				    drain(err_pipe[0], &res->stderr_tail))
-					close(err_pipe[0]), err_pipe[0] = -1;
-				else if (pfd[i].fd == out_pipe[0] &&
-				         drain(out_pipe[0], &res->stdout_buf))
-					close(out_pipe[0]), out_pipe[0] = -1;
-			}
+			run_drain(r, pfd, npfd, res);
 		}
 	}
+	return 0;
+}
 
-reap:
-	while (wait4(pid, &wstatus, 0, &ru) < 0) {
-		if (errno != EINTR) {
-			if (!ret)
-				ret = pw_error_errno(err, PW_EIO, "could not wait for '%s'",
-				                     argv[0]);
-			pid = -1;
-			goto done;
-		}
-	}
-	pid = -1;
-	if (ret)
-		goto done;
+/* Reap the child; when `fill`, put its status and resource use into res->sample. */
+static int run_reap(struct run *r, struct proc_result *res, int fill, struct pw_error *err)
+{
+	struct rusage ru;
+	int wstatus = 0;
+	pid_t pid = r->pid;
+
+	r->pid = -1;
+	while (wait4(pid, &wstatus, 0, &ru) < 0)
+		if (errno != EINTR)
+			return pw_error_errno(err, PW_EIO, "could not wait for '%s'", r->name);
+	if (!fill)
+		return 0;
 	res->sample.user_ns = tv_ns(&ru.ru_utime);
 	res->sample.sys_ns = tv_ns(&ru.ru_stime);
 	res->sample.maxrss_kib = ru.ru_maxrss;
@@ -603,36 +692,31 @@ reap:
 		res->sample.exit_code = -1;
 		res->sample.term_signal = WTERMSIG(wstatus);
 	}
-	res->sample.instructions = counter_read(counters[CNT_INSTRUCTIONS]);
-	res->sample.cycles = counter_read(counters[CNT_CYCLES]);
-	res->sample.branch_misses = counter_read(counters[CNT_BRANCH_MISSES]);
-	res->sample.cache_misses = counter_read(counters[CNT_CACHE_MISSES]);
+	res->sample.instructions = counter_read(r->counters[CNT_INSTRUCTIONS]);
+	res->sample.cycles = counter_read(r->counters[CNT_CYCLES]);
+	res->sample.branch_misses = counter_read(r->counters[CNT_BRANCH_MISSES]);
+	res->sample.cache_misses = counter_read(r->counters[CNT_CACHE_MISSES]);
+	return 0;
+}
 
+int proc_run(const struct proc_spec *spec, struct proc_result *res, struct pw_error *err)
+{
+	struct run r;
+	int ret;
+
+	run_init(&r);
+	sample_reset(res, spec->cpu);
+	ret = run_start(spec, -1, &r, res, err);
+	if (ret)
+		goto done;
+	ret = run_watch(&r, res, err);
+	if (ret) {
+		run_reap(&r, res, 0, NULL);
+		goto done;
+	}
+	ret = run_reap(&r, res, 1, err);
 done:
-	if (pid > 0) {
-		kill(-pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	}
-	for (i = 0; i < NCOUNTERS; i++)
-		if (counters[i] >= 0)
-			close(counters[i]);
-	for (i = 0; i < 2; i++) {
-		if (status_pipe[i] >= 0)
-			close(status_pipe[i]);
-		if (go_pipe[i] >= 0)
-			close(go_pipe[i]);
-		if (err_pipe[i] >= 0)
-			close(err_pipe[i]);
-		if (out_pipe[i] >= 0)
-			close(out_pipe[i]);
-	}
-	if (pidfd >= 0)
-		close(pidfd);
-	if (null_fd >= 0)
-		close(null_fd);
-	if (out_fd >= 0)
-		close(out_fd);
-	strbuf_release(&path);
+	run_release(&r);
 	return ret;
 }
 
