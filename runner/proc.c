@@ -722,6 +722,22 @@ done:
 
 /* --- instruction counts under cachegrind --- */
 
+struct proc_count_job {
+	struct run run;
+	struct proc_result res; /* the status, and the stderr tail read back from its file */
+	struct strbuf dir;      /* private: cg.PID per traced process, and "stderr" */
+	char *command;          /* the shell command or argv[0], for messages */
+	int64_t timeout_ms;
+};
+
+void proc_count_release(struct proc_count *count)
+{
+	struct proc_count init = PROC_COUNT_INIT;
+
+	free(count->top_command);
+	*count = init;
+}
+
 static int remove_tree(const char *dir)
 {
 	struct strbuf p = STRBUF_INIT;
@@ -742,35 +758,131 @@ static int remove_tree(const char *dir)
 	return rmdir(dir);
 }
 
-static int parse_cachegrind(const char *file, int64_t *out, struct pw_error *err)
+/* The line of `text` starting with `key`, pointing after the key; NULL when there is none. */
+static const char *line_after(const char *text, const char *key)
+{
+	size_t n = strlen(key);
+	const char *line;
+
+	for (line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+		if (!strncmp(line, key, n))
+			return line + n;
+	return NULL;
+}
+
+/* Which field of an `events:` line is "Ir" (0-based); -1 when none is. */
+static int ir_column(const char *events)
+{
+	const char *eol = strchrnul(events, '\n'), *p = events;
+	int col = 0;
+
+	for (;;) {
+		const char *start;
+
+		while (p < eol && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p >= eol)
+			return -1;
+		start = p;
+		while (p < eol && *p != ' ' && *p != '\t')
+			p++;
+		if (p - start == 2 && !strncmp(start, "Ir", 2))
+			return col;
+		col++;
+	}
+}
+
+/*
+ * Add one cachegrind output file to `count`: the Ir field of its `summary:`
+ * line (the field named by its `events:` line), and its `cmd:` when it is
+ * the largest contributor so far (ties: the smaller command, so the choice
+ * does not depend on directory order).
+ */
+static int count_add_file(const char *file, struct proc_count *count, struct pw_error *err)
 {
 	struct strbuf text = STRBUF_INIT;
-	const char *line;
+	const char *events, *summary, *cmd;
 	char *end;
-	int ret = 0;
-	long long v;
+	long long v = 0;
+	int ret = 0, col, i;
 
 	if (strbuf_read_file(&text, file) < 0) {
 		ret = pw_error_errno(err, PW_EIO, "could not read '%s'", file);
 		goto done;
 	}
-	for (line = text.buf; line && *line;
-	     line = strchr(line, '\n'), line = line ? line + 1 : NULL)
-		if (!strncmp(line, "summary:", 8))
-			break;
-	if (!line || !*line) {
-		ret = pw_error_set(err, PW_EINVALID, "no 'summary:' line in '%s'", file);
+	events = line_after(text.buf, "events:");
+	summary = line_after(text.buf, "summary:");
+	if (!events || !summary || (col = ir_column(events)) < 0) {
+		ret = pw_error_set(err, PW_EINVALID,
+		                   "could not read the instruction count of '%s': no '%s' line",
+		                   file, !summary ? "summary:" : "events: Ir");
 		goto done;
 	}
-	errno = 0;
-	v = strtoll(line + 8, &end, 10);
-	if (errno || end == line + 8 || v < 0) {
-		ret = pw_error_set(err, PW_EINVALID, "could not parse the summary of '%s'", file);
-		goto done;
+	for (i = 0, end = (char *)summary; i <= col; i++) {
+		const char *p = end;
+
+		errno = 0;
+		v = strtoll(p, &end, 10);
+		if (errno || end == p || v < 0) {
+			ret = pw_error_set(err, PW_EINVALID,
+			                   "could not read the instruction count of '%s': bad "
+			                   "'summary:' line",
+			                   file);
+			goto done;
+		}
 	}
-	*out = v;
+	count->instructions += v;
+	count->processes++;
+	cmd = line_after(text.buf, "cmd:");
+	if (!cmd)
+		cmd = "";
+	while (*cmd == ' ')
+		cmd++;
+	if (!count->top_command || v > count->top_instructions ||
+	    (v == count->top_instructions &&
+	     strncmp(cmd, count->top_command, strlen(count->top_command)) < 0)) {
+		free(count->top_command);
+		count->top_command = strndup(cmd, (size_t)(strchrnul(cmd, '\n') - cmd));
+		if (!count->top_command)
+			abort();
+		count->top_instructions = v;
+	}
 done:
 	strbuf_release(&text);
+	return ret;
+}
+
+/* Sum every "cg.*" file of `dir` into `count` (reset first). */
+static int count_dir(const char *dir, struct proc_count *count, struct pw_error *err)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int ret = 0;
+
+	proc_count_release(count);
+	if (!d) {
+		ret = pw_error_errno(err, PW_EIO, "could not read '%s'", dir);
+		goto done;
+	}
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "cg.", 3))
+			continue;
+		strbuf_reset(&path);
+		strbuf_addf(&path, "%s/%s", dir, de->d_name);
+		if ((ret = count_add_file(path.buf, count, err)) < 0)
+			goto done;
+	}
+	if (!count->processes)
+		ret = pw_error_set(
+		        err, PW_EINVALID,
+		        "could not count instructions: cachegrind wrote no output in '%s'", dir);
+done:
+	if (d)
+		closedir(d);
+	if (ret)
+		proc_count_release(count);
+	strbuf_release(&path);
 	return ret;
 }
 
@@ -798,22 +910,46 @@ static void strip_valgrind_lines(struct strbuf *sb)
 	*sb = kept;
 }
 
-int proc_instructions(const struct proc_spec *spec, int64_t *instructions, struct pw_error *err)
+/* Check that the program of `argv` can be found (in `env`'s PATH, relative to spec->cwd). */
+static int check_program(const struct proc_spec *spec, const char *const *argv,
+                         const char *const *env, struct strbuf *prog, struct pw_error *err)
+{
+	struct strbuf full = STRBUF_INIT;
+	int ret = 0;
+
+	if (resolve_program(argv[0], env, prog) < 0) {
+		ret = pw_error_set(err, PW_ENOTFOUND, "could not run '%s': %s", argv[0],
+		                   strerror(ENOENT));
+		goto done;
+	}
+	if (prog->buf[0] != '/' && spec->cwd)
+		strbuf_addf(&full, "%s/", spec->cwd);
+	strbuf_addstr(&full, prog->buf);
+	if (access(full.buf, X_OK) < 0)
+		ret = pw_error_errno(err, errno == ENOENT ? PW_ENOTFOUND : PW_EIO,
+		                     "could not run '%s'", argv[0]);
+done:
+	strbuf_release(&full);
+	return ret;
+}
+
+int proc_count_start(const struct proc_spec *spec, int cpu, int64_t timeout_ms,
+                     struct proc_count_job **out, struct pw_error *err)
 {
 	static const char *const empty_env[] = {NULL};
 	const char *const *env = spec->env ? spec->env : empty_env;
 	const char *shell_argv[] = {"/bin/sh", "-c", NULL, NULL};
 	const char *const *argv = spec->argv;
-	struct strbuf dir = STRBUF_INIT, outfile = STRBUF_INIT, opt = STRBUF_INIT;
-	struct strbuf prog = STRBUF_INIT, valgrind = STRBUF_INIT;
-	struct proc_result res;
+	struct strbuf opt = STRBUF_INIT, prog = STRBUF_INIT, valgrind = STRBUF_INIT;
+	struct strbuf stderr_path = STRBUF_INIT;
+	struct proc_count_job *job = NULL;
 	struct proc_spec vspec = *spec;
 	const char **vargv = NULL;
 	char tmpl[] = "/tmp/perfwarden-cg.XXXXXX";
 	size_t n = 0, i, k = 0;
-	int ret = 0;
+	int ret = 0, stderr_fd = -1;
 
-	proc_result_init(&res);
+	*out = NULL;
 	if (spec->shell_command) {
 		shell_argv[2] = spec->shell_command;
 		argv = shell_argv;
@@ -822,49 +958,52 @@ int proc_instructions(const struct proc_spec *spec, int64_t *instructions, struc
 		ret = pw_error_set(err, PW_EINVALID, "no program to run");
 		goto done;
 	}
+	if (timeout_ms < 0) {
+		ret = pw_error_set(err, PW_EINVALID, "timeout %" PRId64 " ms is negative",
+		                   timeout_ms);
+		goto done;
+	}
 	if (resolve_program("valgrind", env, &valgrind) < 0 &&
 	    resolve_program("valgrind", NULL, &valgrind) < 0) {
 		ret = pw_error_set(err, PW_ENOTFOUND,
 		                   "could not count instructions: 'valgrind' is not installed");
 		goto done;
 	}
-	if (resolve_program(argv[0], env, &prog) < 0) {
-		ret = pw_error_set(err, PW_ENOTFOUND, "could not run '%s': %s", argv[0],
-		                   strerror(ENOENT));
+	if ((ret = check_program(spec, argv, env, &prog, err)) < 0)
 		goto done;
-	}
-	if (strchr(prog.buf, '/')) {
-		struct strbuf full = STRBUF_INIT;
-		int missing;
 
-		if (prog.buf[0] != '/' && spec->cwd)
-			strbuf_addf(&full, "%s/", spec->cwd);
-		strbuf_addstr(&full, prog.buf);
-		missing = access(full.buf, X_OK) < 0;
-		if (missing)
-			ret = pw_error_errno(err, errno == ENOENT ? PW_ENOTFOUND : PW_EIO,
-			                     "could not run '%s'", argv[0]);
-		strbuf_release(&full);
-		if (missing)
-			goto done;
-	}
+	job = calloc(1, sizeof(*job));
+	if (!job)
+		abort();
+	run_init(&job->run);
+	proc_result_init(&job->res);
+	job->timeout_ms = timeout_ms;
+	job->command = strdup(spec->shell_command ? spec->shell_command : argv[0]);
+	if (!job->command)
+		abort();
 	if (!mkdtemp(tmpl)) {
 		ret = pw_error_errno(err, PW_EIO, "could not create a temporary directory");
 		goto done;
 	}
-	strbuf_addstr(&dir, tmpl);
-	strbuf_addf(&outfile, "%s/cachegrind.out", dir.buf);
-	strbuf_addf(&opt, "--cachegrind-out-file=%s", outfile.buf);
+	strbuf_addstr(&job->dir, tmpl);
+	strbuf_addf(&opt, "--cachegrind-out-file=%s/cg.%%p", job->dir.buf);
+	strbuf_addf(&stderr_path, "%s/stderr", job->dir.buf);
+	stderr_fd = open(stderr_path.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (stderr_fd < 0) {
+		ret = pw_error_errno(err, PW_EIO, "could not create '%s'", stderr_path.buf);
+		goto done;
+	}
 
 	while (argv[n])
 		n++;
-	vargv = calloc(n + 7, sizeof(*vargv));
+	vargv = calloc(n + 8, sizeof(*vargv));
 	if (!vargv)
 		abort();
 	vargv[k++] = valgrind.buf;
 	vargv[k++] = "-q";
 	vargv[k++] = "--tool=cachegrind";
 	vargv[k++] = "--cache-sim=no";
+	vargv[k++] = "--trace-children=yes";
 	vargv[k++] = opt.buf;
 	vargv[k++] = prog.buf;
 	for (i = 1; i < n; i++)
@@ -874,53 +1013,128 @@ int proc_instructions(const struct proc_spec *spec, int64_t *instructions, struc
 	vspec.argv = vargv;
 	vspec.shell_command = NULL;
 	vspec.env = env;
+	vspec.cpu = cpu;
+	vspec.timeout_ms = timeout_ms;
 	vspec.limits.as_bytes = PROC_LIMIT_NONE;
-	vspec.timeout_ms = spec->timeout_ms * 100;
 	vspec.stdout_mode = PROC_STDOUT_NULL;
 	vspec.no_counters = 1;
 
-	ret = proc_run(&vspec, &res, err);
+	sample_reset(&job->res, cpu);
+	ret = run_start(&vspec, stderr_fd, &job->run, &job->res, err);
 	if (ret)
 		goto done;
-	if (res.sample.timed_out) {
-		ret = pw_error_set(err, PW_ETIMEOUT,
-		                   "counting instructions of '%s' timed out after %" PRId64 " ms",
-		                   argv[0], vspec.timeout_ms);
-		goto done;
-	}
-	if (res.sample.exit_code != 0) {
-		strip_valgrind_lines(&res.stderr_tail);
-		strbuf_rtrim(&res.stderr_tail);
-		if (res.stderr_tail.len > 512) {
-			struct strbuf last = STRBUF_INIT;
-
-			strbuf_addstr(&last, "...");
-			strbuf_addstr(&last, res.stderr_tail.buf + res.stderr_tail.len - 512);
-			strbuf_release(&res.stderr_tail);
-			res.stderr_tail = last;
-		}
-		if (res.sample.term_signal)
-			ret = pw_error_set(
-			        err, PW_ERROR, "'%s' was killed by signal %d (%s) under valgrind",
-			        argv[0], res.sample.term_signal, strsignal(res.sample.term_signal));
-		else
-			ret = pw_error_set(err, PW_ERROR, "'%s' exited with %d under valgrind",
-			                   argv[0], res.sample.exit_code);
-		if (err && res.stderr_tail.len)
-			strbuf_addf(&err->msg, ": %s", res.stderr_tail.buf);
-		goto done;
-	}
-	ret = parse_cachegrind(outfile.buf, instructions, err);
-
+	*out = job;
+	job = NULL;
 done:
-	if (dir.len)
-		remove_tree(dir.buf);
+	if (stderr_fd >= 0)
+		close(stderr_fd);
+	proc_count_job_free(job);
 	free(vargv);
-	proc_result_release(&res);
-	strbuf_release(&dir);
-	strbuf_release(&outfile);
 	strbuf_release(&opt);
 	strbuf_release(&prog);
 	strbuf_release(&valgrind);
+	strbuf_release(&stderr_path);
+	return ret;
+}
+
+pid_t proc_count_job_pid(const struct proc_count_job *job)
+{
+	return job->run.pid;
+}
+
+/* The error for a command that failed under valgrind, with the end of its own stderr. */
+static int count_failed(struct proc_count_job *job, struct pw_error *err)
+{
+	struct strbuf *tail = &job->res.stderr_tail;
+	const struct sample *s = &job->res.sample;
+	int setuid = strstr(strbuf_str(tail), "Can't execute setuid") != NULL;
+	int ret;
+
+	strip_valgrind_lines(tail);
+	strbuf_rtrim(tail);
+	if (tail->len > 512) {
+		struct strbuf last = STRBUF_INIT;
+
+		strbuf_addstr(&last, "...");
+		strbuf_addstr(&last, tail->buf + tail->len - 512);
+		strbuf_release(tail);
+		*tail = last;
+	}
+	if (s->term_signal)
+		ret = pw_error_set(err, PW_ERROR,
+		                   "'%s' was killed by signal %d (%s) under valgrind", job->command,
+		                   s->term_signal, strsignal(s->term_signal));
+	else
+		ret = pw_error_set(err, PW_ERROR, "'%s' exited with %d under valgrind",
+		                   job->command, s->exit_code);
+	if (err && setuid)
+		strbuf_addstr(&err->msg, " (valgrind cannot trace a setuid program)");
+	if (err && tail->len)
+		strbuf_addf(&err->msg, ": %s", tail->buf);
+	return ret;
+}
+
+int proc_count_finish(struct proc_count_job *job, struct proc_count *out, struct pw_error *err)
+{
+	struct strbuf stderr_path = STRBUF_INIT;
+	int ret;
+
+	proc_count_release(out);
+	if (job->run.pid <= 0) {
+		ret = pw_error_set(err, PW_EINVALID, "the count of '%s' was already finished",
+		                   job->command);
+		goto done;
+	}
+	ret = run_watch(&job->run, &job->res, err);
+	if (ret) {
+		run_reap(&job->run, &job->res, 0, NULL);
+		goto done;
+	}
+	if ((ret = run_reap(&job->run, &job->res, 1, err)) < 0)
+		goto done;
+	if (job->res.sample.timed_out) {
+		ret = pw_error_set(err, PW_ETIMEOUT,
+		                   "counting the instructions of '%s' timed out after %" PRId64
+		                   " ms",
+		                   job->command, job->timeout_ms);
+		goto done;
+	}
+	strbuf_addf(&stderr_path, "%s/stderr", job->dir.buf);
+	strbuf_read_file(&job->res.stderr_tail, stderr_path.buf);
+	if (job->res.sample.exit_code != 0) {
+		ret = count_failed(job, err);
+		goto done;
+	}
+	ret = count_dir(job->dir.buf, out, err);
+done:
+	strbuf_release(&stderr_path);
+	return ret;
+}
+
+void proc_count_job_free(struct proc_count_job *job)
+{
+	if (!job)
+		return;
+	run_release(&job->run);
+	if (job->dir.len)
+		remove_tree(job->dir.buf);
+	strbuf_release(&job->dir);
+	proc_result_release(&job->res);
+	free(job->command);
+	free(job);
+}
+
+int proc_instructions(const struct proc_spec *spec, int64_t timeout_ms, struct proc_count *out,
+                      struct pw_error *err)
+{
+	struct proc_count_job *job = NULL;
+	int ret;
+
+	proc_count_release(out);
+	if ((ret = proc_count_start(spec, spec->cpu, timeout_ms, &job, err)) < 0)
+		goto done;
+	ret = proc_count_finish(job, out, err);
+done:
+	proc_count_job_free(job);
 	return ret;
 }
