@@ -550,6 +550,11 @@ static int count_instructions(struct pipeline *p, struct pipeline_commit *pc,
 		b->instructions = SAMPLE_ABSENT;
 	} else {
 		json_object_set_new(b->metadata, "instructions", json_integer(b->instructions));
+		json_object_set_new(b->metadata, "instructions_counted",
+				    json_pack("{s:s, s:I, s:s, s:I}", "scope", "process tree",
+					      "processes", (json_int_t)count.processes, "top_command",
+					      count.top_command, "top_instructions",
+					      (json_int_t)count.top_instructions));
 	}
 	ret = 0;
 done:

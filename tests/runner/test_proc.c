@@ -521,6 +521,7 @@ static int64_t count_first_process_only(const char *dir, const char *cmd)
 	struct proc_spec spec = PROC_SPEC_INIT;
 	struct proc_result res;
 	const char *summary;
+	int64_t n;
 
 	strbuf_addf(&file, "%s/old.cg", dir);
 	strbuf_addf(&opt, "--cachegrind-out-file=%s", file.buf);
@@ -535,11 +536,12 @@ static int64_t count_first_process_only(const char *dir, const char *cmd)
 	assert_int_equal(strbuf_read_file(&text, file.buf), 0);
 	summary = strstr(text.buf, "\nsummary:");
 	assert_non_null(summary);
+	n = strtoll(summary + 9, NULL, 10);
 	proc_result_release(&res);
 	strbuf_release(&opt);
 	strbuf_release(&file);
 	strbuf_release(&text);
-	return strtoll(summary + 9, NULL, 10);
+	return n;
 }
 
 static int64_t count_of(const char *dir, const char *cmd)
