@@ -536,22 +536,30 @@ static int count_instructions(struct pipeline *p, struct pipeline_commit *pc,
 	struct bench_plan plan;
 	struct proc_spec ps;
 	struct pw_error ierr = PW_ERROR_INIT;
+	struct proc_count count = PROC_COUNT_INIT;
 	int ret;
 
 	if ((ret = plan_init(p, pc, b->spec, &plan, err)) < 0)
 		goto done;
 	plan_spec(p, pc, b->spec, &plan, &ps);
 	progress(p, "%s %s: counting instructions (cachegrind)", pc->commit.short_hash, b->name);
-	ret = proc_instructions(&ps, &b->instructions, &ierr);
+	ret = proc_instructions(&ps, ps.timeout_ms * PROC_COUNT_TIMEOUT_FACTOR, &count, &ierr);
+	b->instructions = count.instructions;
 	if (ret < 0) {
 		json_object_set_new(b->metadata, "instructions_error",
 				    json_string(pw_error_message(&ierr)));
 		b->instructions = SAMPLE_ABSENT;
 	} else {
 		json_object_set_new(b->metadata, "instructions", json_integer(b->instructions));
+		json_object_set_new(b->metadata, "instructions_counted",
+				    json_pack("{s:s, s:I, s:s, s:I}", "scope", "process tree",
+					      "processes", (json_int_t)count.processes, "top_command",
+					      count.top_command, "top_instructions",
+					      (json_int_t)count.top_instructions));
 	}
 	ret = 0;
 done:
+	proc_count_release(&count);
 	pw_error_release(&ierr);
 	plan_release(&plan);
 	return ret;

@@ -344,7 +344,72 @@ static int child_exited(pid_t pid, int pidfd, int revents)
 	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
 }
 
-int proc_run(const struct proc_spec *spec, struct proc_result *res, struct pw_error *err)
+/*
+ * A started child. proc_run() and the instruction count's job share its three
+ * steps: run_start() (fork, prepare, exec handshake), run_watch() (output
+ * pipes, the timeout that kills the group) and run_reap() (wait4).
+ * run_release() kills and reaps whatever is still there.
+ */
+struct run {
+	char *name; /* argv[0], for messages */
+	pid_t pid;
+	int pidfd;
+	int err_fd, out_fd; /* read ends of the stderr / stdout pipes, or -1 */
+	int counters[NCOUNTERS];
+	int64_t deadline_ns;
+};
+
+static void run_init(struct run *r)
+{
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	r->pid = -1;
+	r->pidfd = r->err_fd = r->out_fd = -1;
+	for (i = 0; i < NCOUNTERS; i++)
+		r->counters[i] = -1;
+}
+
+static void run_release(struct run *r)
+{
+	int i;
+
+	if (r->pid > 0) {
+		kill(-r->pid, SIGKILL);
+		waitpid(r->pid, NULL, 0);
+	}
+	for (i = 0; i < NCOUNTERS; i++)
+		if (r->counters[i] >= 0)
+			close(r->counters[i]);
+	if (r->pidfd >= 0)
+		close(r->pidfd);
+	if (r->err_fd >= 0)
+		close(r->err_fd);
+	if (r->out_fd >= 0)
+		close(r->out_fd);
+	free(r->name);
+	run_init(r);
+}
+
+static void sample_reset(struct proc_result *res, int cpu)
+{
+	struct sample init = SAMPLE_INIT;
+
+	strbuf_reset(&res->stderr_tail);
+	strbuf_reset(&res->stdout_buf);
+	res->sample = init;
+	res->aslr_fixed = 0;
+	res->cpu = cpu;
+}
+
+/*
+ * Start `spec` (res reset by the caller): fork, prepare the child, wait until
+ * it exec'd. Its stderr goes to `stderr_fd` when >= 0, else into a pipe
+ * run_watch() drains into res->stderr_tail. On success r->pid is the running
+ * child and res->sample.wall_ns its start time.
+ */
+static int run_start(const struct proc_spec *spec, int stderr_fd, struct run *r,
+                     struct proc_result *res, struct pw_error *err)
 {
 	static const char *const empty_env[] = {NULL};
 	const char *shell_argv[] = {"/bin/sh", "-c", NULL, NULL};
@@ -353,27 +418,11 @@ int proc_run(const struct proc_spec *spec, struct proc_result *res, struct pw_er
 	struct strbuf path = STRBUF_INIT;
 	struct child_plan plan;
 	struct child_msg msg;
-	struct rusage ru;
 	int status_pipe[2] = {-1, -1}, go_pipe[2] = {-1, -1};
 	int err_pipe[2] = {-1, -1}, out_pipe[2] = {-1, -1};
-	int counters[NCOUNTERS];
-	int null_fd = -1, out_fd = -1, pidfd = -1;
-	int i, wstatus = 0, ret = 0, got_ready = 0;
-	int64_t deadline = 0, kill_at = 0, end_ns;
-	pid_t pid = -1;
+	int null_fd = -1, out_fd = -1;
+	int i, ret = 0, got_ready = 0;
 	ssize_t n;
-
-	for (i = 0; i < NCOUNTERS; i++)
-		counters[i] = -1;
-	strbuf_reset(&res->stderr_tail);
-	strbuf_reset(&res->stdout_buf);
-	{
-		struct sample init = SAMPLE_INIT;
-
-		res->sample = init;
-	}
-	res->aslr_fixed = 0;
-	res->cpu = spec->cpu;
 
 	if (spec->shell_command) {
 		shell_argv[2] = spec->shell_command;
@@ -383,6 +432,9 @@ int proc_run(const struct proc_spec *spec, struct proc_result *res, struct pw_er
 		ret = pw_error_set(err, PW_EINVALID, "no program to run");
 		goto done;
 	}
+	r->name = strdup(argv[0]);
+	if (!r->name)
+		abort();
 	if (spec->cpu >= CPU_SETSIZE || spec->cpu < -1) {
 		ret = pw_error_set(err, PW_EINVALID, "cpu %d is out of range", spec->cpu);
 		goto done;
@@ -424,7 +476,7 @@ int proc_run(const struct proc_spec *spec, struct proc_result *res, struct pw_er
 		}
 	}
 	if (pipe2(status_pipe, O_CLOEXEC) < 0 || pipe2(go_pipe, O_CLOEXEC) < 0 ||
-	    pipe2(err_pipe, O_CLOEXEC) < 0 ||
+	    (stderr_fd < 0 && pipe2(err_pipe, O_CLOEXEC) < 0) ||
 	    (spec->stdout_mode == PROC_STDOUT_CAPTURE && pipe2(out_pipe, O_CLOEXEC) < 0)) {
 		ret = pw_error_errno(err, PW_EIO, "could not create a pipe for '%s'", argv[0]);
 		goto done;
@@ -433,29 +485,28 @@ int proc_run(const struct proc_spec *spec, struct proc_result *res, struct pw_er
 	plan.stdout_fd = spec->stdout_mode == PROC_STDOUT_FILE      ? out_fd
 	                 : spec->stdout_mode == PROC_STDOUT_CAPTURE ? out_pipe[1]
 	                                                            : null_fd;
-	plan.stderr_fd = err_pipe[1];
+	plan.stderr_fd = stderr_fd >= 0 ? stderr_fd : err_pipe[1];
 	plan.status_fd = status_pipe[1];
 	plan.go_fd = go_pipe[0];
 
-	pid = fork();
-	if (pid < 0) {
+	r->pid = fork();
+	if (r->pid < 0) {
 		ret = pw_error_errno(err, PW_EIO, "could not fork for '%s'", argv[0]);
 		goto done;
 	}
-	if (pid == 0)
+	if (r->pid == 0)
 		child_run(&plan);
 
-	setpgid(pid, pid);
+	setpgid(r->pid, r->pid);
 	close(status_pipe[1]), status_pipe[1] = -1;
 	close(go_pipe[0]), go_pipe[0] = -1;
-	close(err_pipe[1]), err_pipe[1] = -1;
-	if (out_pipe[1] >= 0)
-		close(out_pipe[1]), out_pipe[1] = -1;
+	r->err_fd = err_pipe[0], err_pipe[0] = -1;
+	r->out_fd = out_pipe[0], out_pipe[0] = -1;
 
 	if (!spec->no_counters && proc_counters_available(NULL))
 		for (i = 0; i < NCOUNTERS; i++)
-			counters[i] = perf_open(counter_config[i], pid, 1);
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+			r->counters[i] = perf_open(counter_config[i], r->pid, 1);
+	r->pidfd = (int)syscall(SYS_pidfd_open, r->pid, 0);
 	if (write(go_pipe[1], "g", 1) < 0) {
 		/* the child is gone already; its status tells why */
 	}
@@ -472,8 +523,8 @@ int proc_run(const struct proc_spec *spec, struct proc_result *res, struct pw_er
 			res->aslr_fixed = msg.aslr_fixed;
 			continue;
 		}
-		waitpid(pid, NULL, 0);
-		pid = -1;
+		waitpid(r->pid, NULL, 0);
+		r->pid = -1;
 		errno = msg.err;
 		if (msg.stage == STAGE_EXEC)
 			ret = pw_error_errno(err, msg.err == ENOENT ? PW_ENOTFOUND : PW_EIO,
@@ -490,106 +541,144 @@ int proc_run(const struct proc_spec *spec, struct proc_result *res, struct pw_er
 		goto done;
 	}
 	if (!got_ready) {
-		waitpid(pid, NULL, 0);
-		pid = -1;
+		waitpid(r->pid, NULL, 0);
+		r->pid = -1;
 		ret = pw_error_set(err, PW_EIO, "could not run '%s': the child died before exec",
 		                   argv[0]);
 		goto done;
 	}
-
 	if (spec->timeout_ms > 0)
-		deadline = res->sample.wall_ns + spec->timeout_ms * 1000000;
+		r->deadline_ns = res->sample.wall_ns + spec->timeout_ms * 1000000;
+
+done:
+	for (i = 0; i < 2; i++) {
+		if (status_pipe[i] >= 0)
+			close(status_pipe[i]);
+		if (go_pipe[i] >= 0)
+			close(go_pipe[i]);
+		if (err_pipe[i] >= 0)
+			close(err_pipe[i]);
+		if (out_pipe[i] >= 0)
+			close(out_pipe[i]);
+	}
+	if (null_fd >= 0)
+		close(null_fd);
+	if (out_fd >= 0)
+		close(out_fd);
+	strbuf_release(&path);
+	return ret;
+}
+
+static void run_drain(struct run *r, struct pollfd *pfd, int npfd, struct proc_result *res)
+{
+	int i;
+
+	for (i = 0; i < npfd; i++) {
+		if (!pfd[i].revents)
+			continue;
+		if (pfd[i].fd == r->err_fd && r->err_fd >= 0 && drain(r->err_fd, &res->stderr_tail))
+			close(r->err_fd), r->err_fd = -1;
+		else if (pfd[i].fd == r->out_fd && r->out_fd >= 0 &&
+		         drain(r->out_fd, &res->stdout_buf))
+			close(r->out_fd), r->out_fd = -1;
+	}
+}
+
+static int run_pipes(const struct run *r, struct pollfd *pfd)
+{
+	int npfd = 0;
+
+	if (r->err_fd >= 0)
+		pfd[npfd].fd = r->err_fd, pfd[npfd].events = POLLIN, pfd[npfd++].revents = 0;
+	if (r->out_fd >= 0)
+		pfd[npfd].fd = r->out_fd, pfd[npfd].events = POLLIN, pfd[npfd++].revents = 0;
+	return npfd;
+}
+
+static int run_has_exited(const struct run *r)
+{
+	struct pollfd pfd = {r->pidfd, POLLIN, 0};
+
+	if (r->pidfd >= 0)
+		return poll(&pfd, 1, 0) > 0;
+	return child_exited(r->pid, -1, 0);
+}
+
+/*
+ * Watch the started child until it exits, draining its pipes; at the deadline
+ * its group gets SIGTERM, then SIGKILL after PROC_KILL_GRACE_MS (a child that
+ * had exited by then is not counted as timed out). Afterwards anything left
+ * in the group is killed. The child stays unreaped (run_reap()).
+ */
+static int run_watch(struct run *r, struct proc_result *res, struct pw_error *err)
+{
+	int64_t kill_at = 0;
+
 	for (;;) {
 		struct pollfd pfd[3];
-		int npfd = 0, wait_ms = -1, exited;
+		int npfd, wait_ms = -1, exited;
 		int64_t now = now_ns(), until = 0;
 
-		if (deadline && !res->sample.timed_out && now >= deadline) {
-			kill(-pid, SIGTERM);
+		if (r->deadline_ns && !res->sample.timed_out && now >= r->deadline_ns &&
+		    !run_has_exited(r)) {
+			kill(-r->pid, SIGTERM);
 			res->sample.timed_out = 1;
 			kill_at = now + (int64_t)PROC_KILL_GRACE_MS * 1000000;
 		}
 		if (kill_at && now >= kill_at) {
-			kill(-pid, SIGKILL);
+			kill(-r->pid, SIGKILL);
 			kill_at = 0;
 		}
-		until = kill_at ? kill_at : (!res->sample.timed_out ? deadline : 0);
+		until = kill_at ? kill_at : (!res->sample.timed_out ? r->deadline_ns : 0);
 		if (until)
-			wait_ms = (int)((until - now + 999999) / 1000000);
-		if (pidfd < 0 && (wait_ms < 0 || wait_ms > 5))
+			wait_ms = until > now ? (int)((until - now + 999999) / 1000000) : 0;
+		if (r->pidfd < 0 && (wait_ms < 0 || wait_ms > 5))
 			wait_ms = 5;
 
-		pfd[npfd].fd = pidfd, pfd[npfd].events = POLLIN, pfd[npfd++].revents = 0;
-		if (err_pipe[0] >= 0)
-			pfd[npfd].fd = err_pipe[0], pfd[npfd].events = POLLIN,
-			pfd[npfd++].revents = 0;
-		if (out_pipe[0] >= 0)
-			pfd[npfd].fd = out_pipe[0], pfd[npfd].events = POLLIN,
-			pfd[npfd++].revents = 0;
+		pfd[0].fd = r->pidfd, pfd[0].events = POLLIN, pfd[0].revents = 0;
+		npfd = 1 + run_pipes(r, pfd + 1);
 		if (poll(pfd, (nfds_t)npfd, wait_ms) < 0 && errno != EINTR) {
-			ret = pw_error_errno(err, PW_EIO, "could not watch '%s'", argv[0]);
-			kill(-pid, SIGKILL);
-			goto reap;
+			kill(-r->pid, SIGKILL);
+			return pw_error_errno(err, PW_EIO, "could not watch '%s'", r->name);
 		}
-		exited = child_exited(pid, pidfd, pfd[0].revents);
-		for (i = 1; i < npfd; i++) {
-			if (!pfd[i].revents)
-				continue;
-			if (pfd[i].fd == err_pipe[0] && drain(err_pipe[0], &res->stderr_tail))
-				close(err_pipe[0]), err_pipe[0] = -1;
-			else if (pfd[i].fd == out_pipe[0] && drain(out_pipe[0], &res->stdout_buf))
-				close(out_pipe[0]), out_pipe[0] = -1;
-		}
+		exited = child_exited(r->pid, r->pidfd, pfd[0].revents);
+		run_drain(r, pfd + 1, npfd - 1, res);
 		if (exited)
 			break;
 	}
-	end_ns = now_ns();
-	res->sample.wall_ns = end_ns - res->sample.wall_ns;
+	res->sample.wall_ns = now_ns() - res->sample.wall_ns;
 	/* The leader is a zombie (not reaped): its pid, and so the group id, cannot be reused. */
-	kill(-pid, SIGKILL);
+	kill(-r->pid, SIGKILL);
 
 	/* Drain what is left; a descendant that escaped the group may hold a pipe: 1 s at most. */
 	{
 		int64_t stop = now_ns() + 1000000000;
 
-		while ((err_pipe[0] >= 0 || out_pipe[0] >= 0) && now_ns() < stop) {
+		while ((r->err_fd >= 0 || r->out_fd >= 0) && now_ns() < stop) {
 			struct pollfd pfd[2];
-			int npfd = 0;
+			int npfd = run_pipes(r, pfd);
 
-			if (err_pipe[0] >= 0)
-				pfd[npfd].fd = err_pipe[0], pfd[npfd].events = POLLIN,
-				pfd[npfd++].revents = 0;
-			if (out_pipe[0] >= 0)
-				pfd[npfd].fd = out_pipe[0], pfd[npfd].events = POLLIN,
-				pfd[npfd++].revents = 0;
 			if (poll(pfd, (nfds_t)npfd, 100) <= 0)
 				continue;
-			for (i = 0; i < npfd; i++) {
-				if (!pfd[i].revents)
-					continue;
-				if (pfd[i].fd == err_pipe[0] &&
-				    drain(err_pipe[0], &res->stderr_tail))
-					close(err_pipe[0]), err_pipe[0] = -1;
-				else if (pfd[i].fd == out_pipe[0] &&
-				         drain(out_pipe[0], &res->stdout_buf))
-					close(out_pipe[0]), out_pipe[0] = -1;
-			}
+			run_drain(r, pfd, npfd, res);
 		}
 	}
+	return 0;
+}
 
-reap:
-	while (wait4(pid, &wstatus, 0, &ru) < 0) {
-		if (errno != EINTR) {
-			if (!ret)
-				ret = pw_error_errno(err, PW_EIO, "could not wait for '%s'",
-				                     argv[0]);
-			pid = -1;
-			goto done;
-		}
-	}
-	pid = -1;
-	if (ret)
-		goto done;
+/* Reap the child; when `fill`, put its status and resource use into res->sample. */
+static int run_reap(struct run *r, struct proc_result *res, int fill, struct pw_error *err)
+{
+	struct rusage ru;
+	int wstatus = 0;
+	pid_t pid = r->pid;
+
+	r->pid = -1;
+	while (wait4(pid, &wstatus, 0, &ru) < 0)
+		if (errno != EINTR)
+			return pw_error_errno(err, PW_EIO, "could not wait for '%s'", r->name);
+	if (!fill)
+		return 0;
 	res->sample.user_ns = tv_ns(&ru.ru_utime);
 	res->sample.sys_ns = tv_ns(&ru.ru_stime);
 	res->sample.maxrss_kib = ru.ru_maxrss;
@@ -603,40 +692,51 @@ reap:
 		res->sample.exit_code = -1;
 		res->sample.term_signal = WTERMSIG(wstatus);
 	}
-	res->sample.instructions = counter_read(counters[CNT_INSTRUCTIONS]);
-	res->sample.cycles = counter_read(counters[CNT_CYCLES]);
-	res->sample.branch_misses = counter_read(counters[CNT_BRANCH_MISSES]);
-	res->sample.cache_misses = counter_read(counters[CNT_CACHE_MISSES]);
+	res->sample.instructions = counter_read(r->counters[CNT_INSTRUCTIONS]);
+	res->sample.cycles = counter_read(r->counters[CNT_CYCLES]);
+	res->sample.branch_misses = counter_read(r->counters[CNT_BRANCH_MISSES]);
+	res->sample.cache_misses = counter_read(r->counters[CNT_CACHE_MISSES]);
+	return 0;
+}
 
+int proc_run(const struct proc_spec *spec, struct proc_result *res, struct pw_error *err)
+{
+	struct run r;
+	int ret;
+
+	run_init(&r);
+	sample_reset(res, spec->cpu);
+	ret = run_start(spec, -1, &r, res, err);
+	if (ret)
+		goto done;
+	ret = run_watch(&r, res, err);
+	if (ret) {
+		run_reap(&r, res, 0, NULL);
+		goto done;
+	}
+	ret = run_reap(&r, res, 1, err);
 done:
-	if (pid > 0) {
-		kill(-pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	}
-	for (i = 0; i < NCOUNTERS; i++)
-		if (counters[i] >= 0)
-			close(counters[i]);
-	for (i = 0; i < 2; i++) {
-		if (status_pipe[i] >= 0)
-			close(status_pipe[i]);
-		if (go_pipe[i] >= 0)
-			close(go_pipe[i]);
-		if (err_pipe[i] >= 0)
-			close(err_pipe[i]);
-		if (out_pipe[i] >= 0)
-			close(out_pipe[i]);
-	}
-	if (pidfd >= 0)
-		close(pidfd);
-	if (null_fd >= 0)
-		close(null_fd);
-	if (out_fd >= 0)
-		close(out_fd);
-	strbuf_release(&path);
+	run_release(&r);
 	return ret;
 }
 
 /* --- instruction counts under cachegrind --- */
+
+struct proc_count_job {
+	struct run run;
+	struct proc_result res; /* the status, and the stderr tail read back from its file */
+	struct strbuf dir;      /* private: cg.PID per traced process, and "stderr" */
+	char *command;          /* the shell command or argv[0], for messages */
+	int64_t timeout_ms;
+};
+
+void proc_count_release(struct proc_count *count)
+{
+	struct proc_count init = PROC_COUNT_INIT;
+
+	free(count->top_command);
+	*count = init;
+}
 
 static int remove_tree(const char *dir)
 {
@@ -658,35 +758,131 @@ static int remove_tree(const char *dir)
 	return rmdir(dir);
 }
 
-static int parse_cachegrind(const char *file, int64_t *out, struct pw_error *err)
+/* The line of `text` starting with `key`, pointing after the key; NULL when there is none. */
+static const char *line_after(const char *text, const char *key)
+{
+	size_t n = strlen(key);
+	const char *line;
+
+	for (line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+		if (!strncmp(line, key, n))
+			return line + n;
+	return NULL;
+}
+
+/* Which field of an `events:` line is "Ir" (0-based); -1 when none is. */
+static int ir_column(const char *events)
+{
+	const char *eol = strchrnul(events, '\n'), *p = events;
+	int col = 0;
+
+	for (;;) {
+		const char *start;
+
+		while (p < eol && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p >= eol)
+			return -1;
+		start = p;
+		while (p < eol && *p != ' ' && *p != '\t')
+			p++;
+		if (p - start == 2 && !strncmp(start, "Ir", 2))
+			return col;
+		col++;
+	}
+}
+
+/*
+ * Add one cachegrind output file to `count`: the Ir field of its `summary:`
+ * line (the field named by its `events:` line), and its `cmd:` when it is
+ * the largest contributor so far (ties: the smaller command, so the choice
+ * does not depend on directory order).
+ */
+static int count_add_file(const char *file, struct proc_count *count, struct pw_error *err)
 {
 	struct strbuf text = STRBUF_INIT;
-	const char *line;
+	const char *events, *summary, *cmd;
 	char *end;
-	int ret = 0;
-	long long v;
+	long long v = 0;
+	int ret = 0, col, i;
 
 	if (strbuf_read_file(&text, file) < 0) {
 		ret = pw_error_errno(err, PW_EIO, "could not read '%s'", file);
 		goto done;
 	}
-	for (line = text.buf; line && *line;
-	     line = strchr(line, '\n'), line = line ? line + 1 : NULL)
-		if (!strncmp(line, "summary:", 8))
-			break;
-	if (!line || !*line) {
-		ret = pw_error_set(err, PW_EINVALID, "no 'summary:' line in '%s'", file);
+	events = line_after(text.buf, "events:");
+	summary = line_after(text.buf, "summary:");
+	if (!events || !summary || (col = ir_column(events)) < 0) {
+		ret = pw_error_set(err, PW_EINVALID,
+		                   "could not read the instruction count of '%s': no '%s' line",
+		                   file, !summary ? "summary:" : "events: Ir");
 		goto done;
 	}
-	errno = 0;
-	v = strtoll(line + 8, &end, 10);
-	if (errno || end == line + 8 || v < 0) {
-		ret = pw_error_set(err, PW_EINVALID, "could not parse the summary of '%s'", file);
-		goto done;
+	for (i = 0, end = (char *)summary; i <= col; i++) {
+		const char *p = end;
+
+		errno = 0;
+		v = strtoll(p, &end, 10);
+		if (errno || end == p || v < 0) {
+			ret = pw_error_set(err, PW_EINVALID,
+			                   "could not read the instruction count of '%s': bad "
+			                   "'summary:' line",
+			                   file);
+			goto done;
+		}
 	}
-	*out = v;
+	count->instructions += v;
+	count->processes++;
+	cmd = line_after(text.buf, "cmd:");
+	if (!cmd)
+		cmd = "";
+	while (*cmd == ' ')
+		cmd++;
+	if (!count->top_command || v > count->top_instructions ||
+	    (v == count->top_instructions &&
+	     strncmp(cmd, count->top_command, strlen(count->top_command)) < 0)) {
+		free(count->top_command);
+		count->top_command = strndup(cmd, (size_t)(strchrnul(cmd, '\n') - cmd));
+		if (!count->top_command)
+			abort();
+		count->top_instructions = v;
+	}
 done:
 	strbuf_release(&text);
+	return ret;
+}
+
+/* Sum every "cg.*" file of `dir` into `count` (reset first). */
+static int count_dir(const char *dir, struct proc_count *count, struct pw_error *err)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int ret = 0;
+
+	proc_count_release(count);
+	if (!d) {
+		ret = pw_error_errno(err, PW_EIO, "could not read '%s'", dir);
+		goto done;
+	}
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "cg.", 3))
+			continue;
+		strbuf_reset(&path);
+		strbuf_addf(&path, "%s/%s", dir, de->d_name);
+		if ((ret = count_add_file(path.buf, count, err)) < 0)
+			goto done;
+	}
+	if (!count->processes)
+		ret = pw_error_set(
+		        err, PW_EINVALID,
+		        "could not count instructions: cachegrind wrote no output in '%s'", dir);
+done:
+	if (d)
+		closedir(d);
+	if (ret)
+		proc_count_release(count);
+	strbuf_release(&path);
 	return ret;
 }
 
@@ -714,22 +910,46 @@ static void strip_valgrind_lines(struct strbuf *sb)
 	*sb = kept;
 }
 
-int proc_instructions(const struct proc_spec *spec, int64_t *instructions, struct pw_error *err)
+/* Check that the program of `argv` can be found (in `env`'s PATH, relative to spec->cwd). */
+static int check_program(const struct proc_spec *spec, const char *const *argv,
+                         const char *const *env, struct strbuf *prog, struct pw_error *err)
+{
+	struct strbuf full = STRBUF_INIT;
+	int ret = 0;
+
+	if (resolve_program(argv[0], env, prog) < 0) {
+		ret = pw_error_set(err, PW_ENOTFOUND, "could not run '%s': %s", argv[0],
+		                   strerror(ENOENT));
+		goto done;
+	}
+	if (prog->buf[0] != '/' && spec->cwd)
+		strbuf_addf(&full, "%s/", spec->cwd);
+	strbuf_addstr(&full, prog->buf);
+	if (access(full.buf, X_OK) < 0)
+		ret = pw_error_errno(err, errno == ENOENT ? PW_ENOTFOUND : PW_EIO,
+		                     "could not run '%s'", argv[0]);
+done:
+	strbuf_release(&full);
+	return ret;
+}
+
+int proc_count_start(const struct proc_spec *spec, int cpu, int64_t timeout_ms,
+                     struct proc_count_job **out, struct pw_error *err)
 {
 	static const char *const empty_env[] = {NULL};
 	const char *const *env = spec->env ? spec->env : empty_env;
 	const char *shell_argv[] = {"/bin/sh", "-c", NULL, NULL};
 	const char *const *argv = spec->argv;
-	struct strbuf dir = STRBUF_INIT, outfile = STRBUF_INIT, opt = STRBUF_INIT;
-	struct strbuf prog = STRBUF_INIT, valgrind = STRBUF_INIT;
-	struct proc_result res;
+	struct strbuf opt = STRBUF_INIT, prog = STRBUF_INIT, valgrind = STRBUF_INIT;
+	struct strbuf stderr_path = STRBUF_INIT;
+	struct proc_count_job *job = NULL;
 	struct proc_spec vspec = *spec;
 	const char **vargv = NULL;
 	char tmpl[] = "/tmp/perfwarden-cg.XXXXXX";
 	size_t n = 0, i, k = 0;
-	int ret = 0;
+	int ret = 0, stderr_fd = -1;
 
-	proc_result_init(&res);
+	*out = NULL;
 	if (spec->shell_command) {
 		shell_argv[2] = spec->shell_command;
 		argv = shell_argv;
@@ -738,49 +958,52 @@ int proc_instructions(const struct proc_spec *spec, int64_t *instructions, struc
 		ret = pw_error_set(err, PW_EINVALID, "no program to run");
 		goto done;
 	}
+	if (timeout_ms < 0) {
+		ret = pw_error_set(err, PW_EINVALID, "timeout %" PRId64 " ms is negative",
+		                   timeout_ms);
+		goto done;
+	}
 	if (resolve_program("valgrind", env, &valgrind) < 0 &&
 	    resolve_program("valgrind", NULL, &valgrind) < 0) {
 		ret = pw_error_set(err, PW_ENOTFOUND,
 		                   "could not count instructions: 'valgrind' is not installed");
 		goto done;
 	}
-	if (resolve_program(argv[0], env, &prog) < 0) {
-		ret = pw_error_set(err, PW_ENOTFOUND, "could not run '%s': %s", argv[0],
-		                   strerror(ENOENT));
+	if ((ret = check_program(spec, argv, env, &prog, err)) < 0)
 		goto done;
-	}
-	if (strchr(prog.buf, '/')) {
-		struct strbuf full = STRBUF_INIT;
-		int missing;
 
-		if (prog.buf[0] != '/' && spec->cwd)
-			strbuf_addf(&full, "%s/", spec->cwd);
-		strbuf_addstr(&full, prog.buf);
-		missing = access(full.buf, X_OK) < 0;
-		if (missing)
-			ret = pw_error_errno(err, errno == ENOENT ? PW_ENOTFOUND : PW_EIO,
-			                     "could not run '%s'", argv[0]);
-		strbuf_release(&full);
-		if (missing)
-			goto done;
-	}
+	job = calloc(1, sizeof(*job));
+	if (!job)
+		abort();
+	run_init(&job->run);
+	proc_result_init(&job->res);
+	job->timeout_ms = timeout_ms;
+	job->command = strdup(spec->shell_command ? spec->shell_command : argv[0]);
+	if (!job->command)
+		abort();
 	if (!mkdtemp(tmpl)) {
 		ret = pw_error_errno(err, PW_EIO, "could not create a temporary directory");
 		goto done;
 	}
-	strbuf_addstr(&dir, tmpl);
-	strbuf_addf(&outfile, "%s/cachegrind.out", dir.buf);
-	strbuf_addf(&opt, "--cachegrind-out-file=%s", outfile.buf);
+	strbuf_addstr(&job->dir, tmpl);
+	strbuf_addf(&opt, "--cachegrind-out-file=%s/cg.%%p", job->dir.buf);
+	strbuf_addf(&stderr_path, "%s/stderr", job->dir.buf);
+	stderr_fd = open(stderr_path.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (stderr_fd < 0) {
+		ret = pw_error_errno(err, PW_EIO, "could not create '%s'", stderr_path.buf);
+		goto done;
+	}
 
 	while (argv[n])
 		n++;
-	vargv = calloc(n + 7, sizeof(*vargv));
+	vargv = calloc(n + 8, sizeof(*vargv));
 	if (!vargv)
 		abort();
 	vargv[k++] = valgrind.buf;
 	vargv[k++] = "-q";
 	vargv[k++] = "--tool=cachegrind";
 	vargv[k++] = "--cache-sim=no";
+	vargv[k++] = "--trace-children=yes";
 	vargv[k++] = opt.buf;
 	vargv[k++] = prog.buf;
 	for (i = 1; i < n; i++)
@@ -790,53 +1013,128 @@ int proc_instructions(const struct proc_spec *spec, int64_t *instructions, struc
 	vspec.argv = vargv;
 	vspec.shell_command = NULL;
 	vspec.env = env;
+	vspec.cpu = cpu;
+	vspec.timeout_ms = timeout_ms;
 	vspec.limits.as_bytes = PROC_LIMIT_NONE;
-	vspec.timeout_ms = spec->timeout_ms * 100;
 	vspec.stdout_mode = PROC_STDOUT_NULL;
 	vspec.no_counters = 1;
 
-	ret = proc_run(&vspec, &res, err);
+	sample_reset(&job->res, cpu);
+	ret = run_start(&vspec, stderr_fd, &job->run, &job->res, err);
 	if (ret)
 		goto done;
-	if (res.sample.timed_out) {
-		ret = pw_error_set(err, PW_ETIMEOUT,
-		                   "counting instructions of '%s' timed out after %" PRId64 " ms",
-		                   argv[0], vspec.timeout_ms);
-		goto done;
-	}
-	if (res.sample.exit_code != 0) {
-		strip_valgrind_lines(&res.stderr_tail);
-		strbuf_rtrim(&res.stderr_tail);
-		if (res.stderr_tail.len > 512) {
-			struct strbuf last = STRBUF_INIT;
-
-			strbuf_addstr(&last, "...");
-			strbuf_addstr(&last, res.stderr_tail.buf + res.stderr_tail.len - 512);
-			strbuf_release(&res.stderr_tail);
-			res.stderr_tail = last;
-		}
-		if (res.sample.term_signal)
-			ret = pw_error_set(
-			        err, PW_ERROR, "'%s' was killed by signal %d (%s) under valgrind",
-			        argv[0], res.sample.term_signal, strsignal(res.sample.term_signal));
-		else
-			ret = pw_error_set(err, PW_ERROR, "'%s' exited with %d under valgrind",
-			                   argv[0], res.sample.exit_code);
-		if (err && res.stderr_tail.len)
-			strbuf_addf(&err->msg, ": %s", res.stderr_tail.buf);
-		goto done;
-	}
-	ret = parse_cachegrind(outfile.buf, instructions, err);
-
+	*out = job;
+	job = NULL;
 done:
-	if (dir.len)
-		remove_tree(dir.buf);
+	if (stderr_fd >= 0)
+		close(stderr_fd);
+	proc_count_job_free(job);
 	free(vargv);
-	proc_result_release(&res);
-	strbuf_release(&dir);
-	strbuf_release(&outfile);
 	strbuf_release(&opt);
 	strbuf_release(&prog);
 	strbuf_release(&valgrind);
+	strbuf_release(&stderr_path);
+	return ret;
+}
+
+pid_t proc_count_job_pid(const struct proc_count_job *job)
+{
+	return job->run.pid;
+}
+
+/* The error for a command that failed under valgrind, with the end of its own stderr. */
+static int count_failed(struct proc_count_job *job, struct pw_error *err)
+{
+	struct strbuf *tail = &job->res.stderr_tail;
+	const struct sample *s = &job->res.sample;
+	int setuid = strstr(strbuf_str(tail), "Can't execute setuid") != NULL;
+	int ret;
+
+	strip_valgrind_lines(tail);
+	strbuf_rtrim(tail);
+	if (tail->len > 512) {
+		struct strbuf last = STRBUF_INIT;
+
+		strbuf_addstr(&last, "...");
+		strbuf_addstr(&last, tail->buf + tail->len - 512);
+		strbuf_release(tail);
+		*tail = last;
+	}
+	if (s->term_signal)
+		ret = pw_error_set(err, PW_ERROR,
+		                   "'%s' was killed by signal %d (%s) under valgrind", job->command,
+		                   s->term_signal, strsignal(s->term_signal));
+	else
+		ret = pw_error_set(err, PW_ERROR, "'%s' exited with %d under valgrind",
+		                   job->command, s->exit_code);
+	if (err && setuid)
+		strbuf_addstr(&err->msg, " (valgrind cannot trace a setuid program)");
+	if (err && tail->len)
+		strbuf_addf(&err->msg, ": %s", tail->buf);
+	return ret;
+}
+
+int proc_count_finish(struct proc_count_job *job, struct proc_count *out, struct pw_error *err)
+{
+	struct strbuf stderr_path = STRBUF_INIT;
+	int ret;
+
+	proc_count_release(out);
+	if (job->run.pid <= 0) {
+		ret = pw_error_set(err, PW_EINVALID, "the count of '%s' was already finished",
+		                   job->command);
+		goto done;
+	}
+	ret = run_watch(&job->run, &job->res, err);
+	if (ret) {
+		run_reap(&job->run, &job->res, 0, NULL);
+		goto done;
+	}
+	if ((ret = run_reap(&job->run, &job->res, 1, err)) < 0)
+		goto done;
+	if (job->res.sample.timed_out) {
+		ret = pw_error_set(err, PW_ETIMEOUT,
+		                   "counting the instructions of '%s' timed out after %" PRId64
+		                   " ms",
+		                   job->command, job->timeout_ms);
+		goto done;
+	}
+	strbuf_addf(&stderr_path, "%s/stderr", job->dir.buf);
+	strbuf_read_file(&job->res.stderr_tail, stderr_path.buf);
+	if (job->res.sample.exit_code != 0) {
+		ret = count_failed(job, err);
+		goto done;
+	}
+	ret = count_dir(job->dir.buf, out, err);
+done:
+	strbuf_release(&stderr_path);
+	return ret;
+}
+
+void proc_count_job_free(struct proc_count_job *job)
+{
+	if (!job)
+		return;
+	run_release(&job->run);
+	if (job->dir.len)
+		remove_tree(job->dir.buf);
+	strbuf_release(&job->dir);
+	proc_result_release(&job->res);
+	free(job->command);
+	free(job);
+}
+
+int proc_instructions(const struct proc_spec *spec, int64_t timeout_ms, struct proc_count *out,
+                      struct pw_error *err)
+{
+	struct proc_count_job *job = NULL;
+	int ret;
+
+	proc_count_release(out);
+	if ((ret = proc_count_start(spec, spec->cpu, timeout_ms, &job, err)) < 0)
+		goto done;
+	ret = proc_count_finish(job, out, err);
+done:
+	proc_count_job_free(job);
 	return ret;
 }

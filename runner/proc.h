@@ -2,6 +2,7 @@
 #define PERFWARDEN_PROC_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "error.h"
 #include "sample.h"
@@ -121,18 +122,96 @@ int proc_run(const struct proc_spec *spec, struct proc_result *res, struct pw_er
 int proc_counters_available(const char **why);
 
 /*
- * Count the instructions of one run of `spec` under
- * `valgrind --tool=cachegrind --cache-sim=no` (the "I refs" total): a
- * deterministic metric independent of machine noise. The run uses the same
- * argv/env/cwd/cpu/ASLR policy, no address-space limit (valgrind reserves a
- * lot of it), stdout to /dev/null, and a timeout of 100 x spec->timeout_ms
- * (cachegrind is 20-100x slower). Cachegrind's output file lives in a
- * temporary directory that is removed afterwards.
+ * Instruction counts: one run of a command under
+ * `valgrind --tool=cachegrind --cache-sim=no --trace-children=yes`, a
+ * deterministic metric independent of machine noise. Every process of the
+ * command's tree is counted: the program, or for a shell command the shell,
+ * every program of its pipelines, and all their children, each into its own
+ * cachegrind file (cg.PID in a private temporary directory, removed
+ * afterwards); the count is the sum of their "Ir" totals.
  *
- * Returns 0 and sets *instructions; PW_ENOTFOUND when valgrind is not
- * installed; PW_ETIMEOUT on timeout; PW_ERROR when the program crashed or
- * exited non-zero (with the stderr tail in the message); PW_EIO otherwise.
+ * What to know about the tree:
+ *  - a process that forks without exec'ing (a subshell running builtins, a
+ *    forking server) writes its own file that includes what its parent had
+ *    counted up to the fork, so that part is counted twice. The total stays
+ *    deterministic, so a change still shows;
+ *  - valgrind cannot trace a setuid, setgid or setcap program: exec'ing one
+ *    fails with "Permission denied" inside the command (nothing is skipped
+ *    silently; the error says so when the command fails because of it);
+ *  - a process still running when the command's first process exits is
+ *    killed with the process group and not counted.
+ *
+ * The run uses spec's argv/env/cwd/ASLR policy and limits, except: no
+ * address-space limit (valgrind reserves a lot of it), stdout to /dev/null,
+ * stderr to a file in the temporary directory (so a job nobody is waiting
+ * for never blocks on a full pipe), and the cpu and timeout given to
+ * proc_count_start() (spec->cpu and spec->timeout_ms are not used there).
+ * At the timeout the whole process group gets SIGTERM, then SIGKILL.
  */
-int proc_instructions(const struct proc_spec *spec, int64_t *instructions, struct pw_error *err);
+
+/* Cachegrind is 20-100x slower than a native run: the usual timeout factor. */
+#define PROC_COUNT_TIMEOUT_FACTOR 100
+
+struct proc_count {
+	int64_t instructions;     /* Ir summed over every process of the tree */
+	size_t processes;         /* how many processes were counted (cachegrind files) */
+	char *top_command;        /* owned: the command line of the largest contributor */
+	int64_t top_instructions; /* its own count */
+};
+
+#define PROC_COUNT_INIT                                                                            \
+	{                                                                                          \
+		0, 0, NULL, 0                                                                      \
+	}
+
+/* Free top_command; the struct is PROC_COUNT_INIT again. */
+void proc_count_release(struct proc_count *count);
+
+/* A count running in the background; see proc_count_start(). */
+struct proc_count_job;
+
+/*
+ * Start counting the instructions of `spec` and return at once (after
+ * valgrind was exec'd). valgrind is pinned to `cpu` (-1: not pinned), for
+ * instance the spare cpu while the timing cpu works (system_spare_cpu()), and
+ * killed, with its whole process group, after `timeout_ms` (0: no timeout)
+ * counted from now. On success *out is the running job: finish it with
+ * proc_count_finish(), and always free it with proc_count_job_free().
+ *
+ * Returns 0; PW_ENOTFOUND when valgrind is not installed or the program does
+ * not exist; PW_EINVALID for a spec without a program or a negative timeout;
+ * PW_EIO when valgrind could not be started (e.g. the cpu is not allowed).
+ * *out is NULL on failure.
+ */
+int proc_count_start(const struct proc_spec *spec, int cpu, int64_t timeout_ms,
+                     struct proc_count_job **out, struct pw_error *err);
+
+/*
+ * Wait (blocking) until the job's command exits or times out, and fill `out`
+ * (PROC_COUNT_INIT or released before; released first). Returns 0;
+ * PW_ETIMEOUT on timeout; PW_ERROR when the command exited non-zero or was
+ * killed by a signal (the status and the end of its own stderr in the
+ * message); PW_EINVALID when cachegrind's files cannot be read, or when the
+ * job was finished already; PW_EIO otherwise. Once only per job.
+ */
+int proc_count_finish(struct proc_count_job *job, struct proc_count *out, struct pw_error *err);
+
+/* The pid (and process group) of the job's valgrind while it runs; -1 once finished. */
+pid_t proc_count_job_pid(const struct proc_count_job *job);
+
+/*
+ * Free the job. An unfinished job's whole process group is killed with
+ * SIGKILL and its valgrind reaped, so nothing of it is left running. The
+ * temporary directory is removed. Accepts NULL.
+ */
+void proc_count_job_free(struct proc_count_job *job);
+
+/*
+ * proc_count_start() on spec->cpu, then proc_count_finish(): the count of
+ * one run of `spec`, with the same return values. Callers usually pass
+ * spec->timeout_ms * PROC_COUNT_TIMEOUT_FACTOR as `timeout_ms`.
+ */
+int proc_instructions(const struct proc_spec *spec, int64_t timeout_ms, struct proc_count *out,
+                      struct pw_error *err);
 
 #endif

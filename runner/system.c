@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,6 +235,44 @@ int system_default_cpu(const struct system *sys)
 	if (sys->online && cpulist_each(sys->online, collect_cpu, &cpu) > 0 && cpu >= 0)
 		return cpu;
 	return 0;
+}
+
+static void mark_cpu(int cpu, void *data)
+{
+	cpu_set_t *set = data;
+
+	if (cpu < CPU_SETSIZE)
+		CPU_SET(cpu, set);
+}
+
+int system_spare_cpu(const struct system *sys, int timing_cpu)
+{
+	struct strbuf path = STRBUF_INIT, v = STRBUF_INIT;
+	cpu_set_t online, siblings;
+	int cpu, spare = -1, sibling = -1;
+
+	CPU_ZERO(&online);
+	CPU_ZERO(&siblings);
+	if (!sys->online || cpulist_each(sys->online, mark_cpu, &online) <= 0)
+		goto done;
+	strbuf_addf(&path, CPU_DIR "/cpu%d/topology/thread_siblings_list", timing_cpu);
+	if (timing_cpu >= 0 && read_value(sys->root, path.buf, &v) == 0 &&
+	    cpulist_each(v.buf, NULL, NULL) > 0)
+		cpulist_each(v.buf, mark_cpu, &siblings);
+	for (cpu = 0; cpu < CPU_SETSIZE && spare < 0; cpu++) {
+		if (cpu == timing_cpu || !CPU_ISSET(cpu, &online))
+			continue;
+		if (!CPU_ISSET(cpu, &siblings))
+			spare = cpu;
+		else if (sibling < 0)
+			sibling = cpu;
+	}
+	if (spare < 0)
+		spare = sibling;
+done:
+	strbuf_release(&path);
+	strbuf_release(&v);
+	return spare;
 }
 
 /* The value of the first "key : value" line of /proc/cpuinfo whose key is one of `keys`. */

@@ -86,6 +86,16 @@ const char *system_status_name(enum system_status status);
 int system_default_cpu(const struct system *sys);
 
 /*
+ * A cpu for work beside the timing runs (e.g. counting instructions under
+ * valgrind while `timing_cpu` is measured): the lowest online cpu other than
+ * `timing_cpu` that is not its SMT sibling (thread_siblings_list), else a
+ * sibling, else -1 when `timing_cpu` is the only online cpu or the online list
+ * is not known. It comes from sysfs only: the runner's own affinity mask is
+ * not consulted.
+ */
+int system_spare_cpu(const struct system *sys, int timing_cpu);
+
+/*
  * The environment fingerprint: 16 hex characters (the first 8 bytes of a
  * SHA-256) over hostname, cpu model, online cpu count, governor, turbo state,
  * SMT state, ASLR setting and kernel release — the same machine with the same

@@ -206,6 +206,38 @@ static void test_system__default_cpu_is_the_last_online_without_isolated(void **
 	system_release(&sys);
 }
 
+static void test_system__spare_cpu_is_another_online_cpu_off_the_timing_core(void **state)
+{
+	struct fixture *f = *state;
+	struct system sys = SYSTEM_INIT;
+
+	put_machine(f->root);
+	put(f->root, CPU "/cpu3/topology/thread_siblings_list", "0,3\n");
+	assert_int_equal(system_read(&sys, f->root, NULL), 0);
+	assert_int_equal(system_spare_cpu(&sys, system_default_cpu(&sys)), 0);
+	assert_int_equal(system_spare_cpu(&sys, 0), 1);
+	assert_int_equal(system_spare_cpu(&sys, 3), 1); /* not 0: it shares cpu 3's core */
+
+	put(f->root, CPU "/online", "0,3\n");
+	assert_int_equal(system_read(&sys, f->root, NULL), 0);
+	assert_int_equal(system_spare_cpu(&sys, 3), 0); /* a sibling rather than nothing */
+
+	put(f->root, CPU "/online", "3\n");
+	assert_int_equal(system_read(&sys, f->root, NULL), 0);
+	assert_int_equal(system_spare_cpu(&sys, 3), -1);
+	system_release(&sys);
+}
+
+static void test_system__spare_cpu_is_none_when_the_online_cpus_are_unknown(void **state)
+{
+	struct fixture *f = *state;
+	struct system sys = SYSTEM_INIT;
+
+	assert_int_equal(system_read(&sys, f->root, NULL), 0);
+	assert_int_equal(system_spare_cpu(&sys, 0), -1);
+	system_release(&sys);
+}
+
 static void test_system__boost_is_read_from_cpufreq_boost(void **state)
 {
 	struct fixture *f = *state;
@@ -369,6 +401,12 @@ int main(void)
 	                test_system__missing_files_are_not_available_not_errors, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_system__default_cpu_is_the_last_online_without_isolated, setup,
+	                teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_system__spare_cpu_is_another_online_cpu_off_the_timing_core, setup,
+	                teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_system__spare_cpu_is_none_when_the_online_cpus_are_unknown, setup,
 	                teardown),
 	        cmocka_unit_test_setup_teardown(test_system__boost_is_read_from_cpufreq_boost,
 	                                        setup, teardown),
