@@ -620,20 +620,19 @@ static json_t *run_json(struct store *s, const struct store_commit_info *c,
 		json_array_append_new(samples, sample_json(&r->samples[k]));
 	base_hash = json_string_value(json_object_get(metadata, "baseline"));
 	baseline = base_hash ? run_baseline(s, c->repo_location, r, base_hash) : json_null();
-	return json_pack("{s:I,s:s,s:o,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:o,s:o},"
-	                 "s:o,s:o}",
-	                 "id", (json_int_t)r->id, "benchmark", r->benchmark, "spec_hash",
-	                 str(r->spec_hash), "newest", r->newest, "verdict",
-	                 str(store_run_shown_verdict(r)), "run_verdict", str(r->verdict),
-	                 "verdict_metric", str(r->judged_metric), "verdict_judge", str(r->judge),
-	                 "started_at",
-	                 str(r->started_at), "finished_at", str(r->finished_at), "build_log_tail",
-	                 str(r->build_log_tail), "diff_report", str(r->diff_report), "stderr_tail",
-	                 str(r->stderr_tail), "metadata", metadata, "summary",
-	                 summary_json(r->samples, r->nsamples, STORE_METRIC_WALL), "environment",
-	                 "fingerprint", str(r->fingerprint), "details",
-	                 env_details ? env_details : json_object(), "samples", samples, "baseline",
-	                 baseline);
+	return json_pack(
+	        "{s:I,s:s,s:o,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:o,s:o},"
+	        "s:o,s:o}",
+	        "id", (json_int_t)r->id, "benchmark", r->benchmark, "spec_hash", str(r->spec_hash),
+	        "newest", r->newest, "verdict", str(store_run_shown_verdict(r)), "run_verdict",
+	        str(r->verdict), "verdict_metric", str(r->judged_metric), "verdict_judge",
+	        str(r->judge), "started_at", str(r->started_at), "finished_at", str(r->finished_at),
+	        "build_log_tail", str(r->build_log_tail), "diff_report", str(r->diff_report),
+	        "stderr_tail", str(r->stderr_tail), "metadata", metadata, "summary",
+	        summary_json(r->samples, r->nsamples, STORE_METRIC_WALL), "environment",
+	        "fingerprint", str(r->fingerprint), "details",
+	        env_details ? env_details : json_object(), "samples", samples, "baseline",
+	        baseline);
 }
 
 static int route_commit(struct store *s, const char *prefix, api_param_fn param, void *ctx,
@@ -659,16 +658,15 @@ static int route_commit(struct store *s, const char *prefix, api_param_fn param,
 	parents = json_array();
 	for (i = 0; i < c.nparents; i++)
 		json_array_append_new(parents, json_string(c.parents[i]));
-	ret = respond_json(resp, 200,
-	                   json_pack("{s:s,s:o,s:{s:o,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:o}", "hash",
-	                             c.hash, "short", short_hash(c.hash), "repo", "location",
-	                             str(c.repo_location), "forge_url",
-	                             forge_url(c.repo_location, NULL), "forge_url",
-	                             forge_url(c.repo_location, c.hash), "parents", parents,
-	                             "author", str(c.author), "email", str(c.email), "author_time",
-	                             str(c.author_time), "subject", str(c.subject), "runs_order",
-	                             "benchmark, environment, spec_hash, then newest first", "runs",
-	                             runs));
+	ret = respond_json(
+	        resp, 200,
+	        json_pack("{s:s,s:o,s:{s:o,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:o}", "hash", c.hash,
+	                  "short", short_hash(c.hash), "repo", "location", str(c.repo_location),
+	                  "forge_url", forge_url(c.repo_location, NULL), "forge_url",
+	                  forge_url(c.repo_location, c.hash), "parents", parents, "author",
+	                  str(c.author), "email", str(c.email), "author_time", str(c.author_time),
+	                  "subject", str(c.subject), "runs_order",
+	                  "benchmark, environment, spec_hash, then newest first", "runs", runs));
 done:
 	store_commit_info_release(&c);
 	return ret;
@@ -760,15 +758,15 @@ static int route_compare(struct store *s, api_param_fn param, void *ctx, struct 
 		}
 		json_array_append_new(
 		        benchmarks,
-		        json_pack("{s:s,s:s,s:s,s:b,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "benchmark",
-		                  ra->benchmark, "fingerprint_a", ra->fingerprint, "fingerprint_b",
-		                  rb->fingerprint, "same_environment",
-		                  !strcmp(ra->fingerprint, rb->fingerprint), "run_a", (json_int_t)ra->id,
-		                  "run_b", (json_int_t)rb->id, "verdict_a",
+		        json_pack("{s:s,s:s,s:s,s:b,s:I,s:I,s:o,s:o,s:o,s:o,s:o}",
+		                  "benchmark", ra->benchmark, "fingerprint_a", ra->fingerprint,
+		                  "fingerprint_b", rb->fingerprint, "same_environment",
+		                  !strcmp(ra->fingerprint, rb->fingerprint), "run_a",
+		                  (json_int_t)ra->id, "run_b", (json_int_t)rb->id, "verdict_a",
 		                  str(store_run_shown_verdict(ra)), "verdict_b",
 		                  str(store_run_shown_verdict(rb)), "verdict_metric_a",
-		                  str(ra->judged_metric), "verdict_metric_b", str(rb->judged_metric),
-		                  "metrics", metrics));
+		                  str(ra->judged_metric), "verdict_metric_b",
+		                  str(rb->judged_metric), "metrics", metrics));
 	}
 	ret = respond_json(resp, 200,
 	                   json_pack("{s:o,s:o,s:f,s:o}", "a", commit_brief(&ca), "b",

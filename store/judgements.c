@@ -217,7 +217,7 @@ done:
 	"'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), p.location, c.hash, b.hash, j.benchmark, "          \
 	"e.fingerprint, j.spec_hash, j.metric, j.judge, j.verdict, j.message, j.details::text, "   \
 	"j.ratio, j.ci_lo, j.ci_hi, j.p_value, j.rounds FROM judgements j "                        \
-	"JOIN commits c ON c.id = j.commit_id JOIN repositories p ON p.id = c.repository_id "     \
+	"JOIN commits c ON c.id = j.commit_id JOIN repositories p ON p.id = c.repository_id "      \
 	"JOIN environments e ON e.id = j.environment_id "                                          \
 	"LEFT JOIN commits b ON b.id = j.baseline_id "
 

@@ -27,13 +27,13 @@ struct store_judgement {
 	const char *benchmark;
 	const char *fingerprint; /* the environment's */
 	const char *spec_hash;
-	const char *metric;  /* what was judged: "wall", "cpu", "instructions", ... */
-	const char *judge;   /* the rule that decided, name/version: "quantile-seq/1" */
-	const char *verdict; /* slower, faster, ok, inconclusive, wrong-output, ... */
-	const char *message; /* the judge's one line; NULL: none */
+	const char *metric;       /* what was judged: "wall", "cpu", "instructions", ... */
+	const char *judge;        /* the rule that decided, name/version: "quantile-seq/1" */
+	const char *verdict;      /* slower, faster, ok, inconclusive, wrong-output, ... */
+	const char *message;      /* the judge's one line; NULL: none */
 	const char *details_json; /* a JSON object with whatever else the judge says; NULL: {} */
 	double ratio, ci_lo, ci_hi, p_value; /* NAN: not computed (stored as NULL) */
-	int64_t rounds; /* measuring rounds the decision took (>= 0) */
+	int64_t rounds;                      /* measuring rounds the decision took (>= 0) */
 };
 
 /* A stored judgement. Every string is malloc'd and owned by the row. */
@@ -49,15 +49,15 @@ struct store_judgement_row {
 	char *metric;
 	char *judge;
 	char *verdict;
-	char *message;      /* NULL when none was given */
-	char *details_json; /* a JSON object, never NULL */
+	char *message;                       /* NULL when none was given */
+	char *details_json;                  /* a JSON object, never NULL */
 	double ratio, ci_lo, ci_hi, p_value; /* NAN where NULL */
 	int64_t rounds;
 };
 
 #define STORE_JUDGEMENT_ROW_INIT                                                                   \
 	{                                                                                          \
-		0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0,  \
+		0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0,   \
 		        0, 0, 0                                                                    \
 	}
 

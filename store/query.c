@@ -172,11 +172,13 @@ static void history_sql(struct strbuf *sql, const struct store_history_query *q)
 	              "(v.m->>'median')::float8, (v.m->>'min')::float8, "
 	              "(v.m->>'q3')::float8 - (v.m->>'q1')::float8, v.verdict, v.jmetric, "
 	              "v.judge FROM c CROSS JOIN LATERAL (SELECT r.verdict, r.summary -> $6 AS m, "
+	              /* clang-format off */
 	              "jv.verdict AS jverdict, jv.metric AS jmetric, jv.judge FROM runs r "
 	              JUDGEMENT_LATERAL("(j.metric = $7) DESC, ")
 	              "WHERE r.commit_id = c.id AND r.benchmark = $2 AND ($3::text IS NULL OR "
 	              "r.environment_id IN (SELECT id FROM env)) "
 	              "ORDER BY r.finished_at DESC NULLS LAST, r.id DESC LIMIT 1) v ORDER BY c.ord");
+	/* clang-format on */
 }
 
 /* text, text, text, int8, text[], text, text: declared, as $5 goes unused without a list */
@@ -373,9 +375,12 @@ static int load_runs(struct store *s, const char *commit_id, struct store_commit
 	        "row_number() OVER (PARTITION BY r.benchmark, r.environment_id, r.spec_hash "
 	        "ORDER BY r.finished_at DESC NULLS LAST, r.id DESC) = 1, "
 	        "jv.verdict, jv.metric, jv.judge "
-	        "FROM runs r JOIN environments e ON e.id = r.environment_id " JUDGEMENT_LATERAL("")
+	        /* clang-format off */
+	        "FROM runs r JOIN environments e ON e.id = r.environment_id "
+	        JUDGEMENT_LATERAL("")
 	        "WHERE r.commit_id = $1 ORDER BY r.benchmark, e.fingerprint, r.spec_hash, "
 	        "r.finished_at DESC NULLS LAST, r.id DESC",
+	        /* clang-format on */
 	        1, NULL, params, NULL, NULL, 0);
 	if ((ret = store_check(s, res, PGRES_TUPLES_OK, "could not read the runs", err)) < 0)
 		goto done;
@@ -563,8 +568,7 @@ static int newer(const struct store_run_info *a, const struct store_run_info *b)
 }
 
 const struct store_run_info *store_commit_newest_run(const struct store_commit_info *c,
-                                                     const char *benchmark,
-                                                     const char *fingerprint,
+                                                     const char *benchmark, const char *fingerprint,
                                                      const char *spec_hash)
 {
 	const struct store_run_info *best = NULL;

@@ -75,10 +75,11 @@ struct store_history_row {
 	int64_t author_time;  /* Unix seconds, 0 when unknown */
 	char *verdict;        /* the verdict to show (above), or NULL */
 	char *run_verdict;    /* the run's measurement verdict: ok, wrong-output, ..., or NULL */
-	char *verdict_metric; /* the judgement's metric and judge; NULL when the verdict is the run's */
+	char *verdict_metric; /* the judgement's metric and judge; NULL when the verdict is the
+	                         run's */
 	char *verdict_judge;
-	size_t count;        /* samples with this metric */
-	double median;       /* NAN when count is 0 */
+	size_t count;  /* samples with this metric */
+	double median; /* NAN when count is 0 */
 	double min;
 	double iqr;        /* q3 - q1, type-7 quantiles (percentile_cont, numpy) */
 	double ratio_prev; /* median / the next older row's median; NAN for the oldest */
@@ -183,8 +184,7 @@ const char *store_run_shown_verdict(const struct store_run_info *r);
  * (`spec_hash` NULL: the newest of any spec); NULL when none. Borrowed.
  */
 const struct store_run_info *store_commit_newest_run(const struct store_commit_info *c,
-                                                     const char *benchmark,
-                                                     const char *fingerprint,
+                                                     const char *benchmark, const char *fingerprint,
                                                      const char *spec_hash);
 
 /* Whether any run of `benchmark` exists (in `repo_location`, NULL: anywhere). */

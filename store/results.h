@@ -40,7 +40,8 @@ struct store_run_result {
 	const char *spec_hash;
 	int64_t started_us; /* Unix microseconds; 0: unknown */
 	int64_t finished_us;
-	const char *verdict; /* the measurement's: ok, wrong-output, crashed, timeout, build-failed */
+	const char
+	        *verdict; /* the measurement's: ok, wrong-output, crashed, timeout, build-failed */
 	const char *build_log_tail;
 	const char *diff_report;
 	const char *stderr_tail;

@@ -56,8 +56,7 @@ static void store_run(struct store *s, const char *hash, int64_t at, int64_t bas
 	pw_error_release(&err);
 }
 
-static struct store_judgement judgement(const char *metric, const char *judge,
-                                        const char *verdict)
+static struct store_judgement judgement(const char *metric, const char *judge, const char *verdict)
 {
 	struct store_judgement j;
 
@@ -157,10 +156,11 @@ static void test_judgements__absent_numbers_stay_null(void **state)
 	wipe_judgements();
 	j.baseline = NULL;
 	assert_int_equal(store_judgement_add(s, &j, NULL, &err), 0);
-	assert_int_equal(fixture_count("SELECT count(*) FROM judgements WHERE ratio IS NULL AND "
-	                               "ci_lo IS NULL AND ci_hi IS NULL AND p_value IS NULL AND "
-	                               "baseline_id IS NULL AND message IS NULL AND details = '{}'"),
-	                 1);
+	assert_int_equal(
+	        fixture_count("SELECT count(*) FROM judgements WHERE ratio IS NULL AND "
+	                      "ci_lo IS NULL AND ci_hi IS NULL AND p_value IS NULL AND "
+	                      "baseline_id IS NULL AND message IS NULL AND details = '{}'"),
+	        1);
 	/* found with no baseline, not with one */
 	assert_int_equal(store_judgement_find(s, "/srv/j", hash_b, NULL, "julia", "env", "spec",
 	                                      "wall", "quantile-seq/1", &row, &err),
@@ -168,8 +168,7 @@ static void test_judgements__absent_numbers_stay_null(void **state)
 	assert_null(row.baseline);
 	assert_null(row.message);
 	assert_string_equal(row.details_json, "{}");
-	assert_true(isnan(row.ratio) && isnan(row.ci_lo) && isnan(row.ci_hi) &&
-	            isnan(row.p_value));
+	assert_true(isnan(row.ratio) && isnan(row.ci_lo) && isnan(row.ci_hi) && isnan(row.p_value));
 	assert_int_equal(store_judgement_find(s, "/srv/j", hash_b, hash_a, "julia", "env", "spec",
 	                                      "wall", "quantile-seq/1", &row, &err),
 	                 PW_ENOTFOUND);
@@ -343,7 +342,8 @@ int main(void)
 	        cmocka_unit_test(test_judgements__find_gives_the_newest_of_exactly_that_key),
 	        cmocka_unit_test(test_judgements__a_commit_lists_every_judgement_newest_first),
 	        cmocka_unit_test(test_judgements__unknown_commits_and_bad_fields_are_refused),
-	        cmocka_unit_test(test_judgements__readers_show_the_newest_judgement_on_the_newest_run),
+	        cmocka_unit_test(
+	                test_judgements__readers_show_the_newest_judgement_on_the_newest_run),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
