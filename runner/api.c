@@ -397,9 +397,11 @@ static json_t *history_row_json(const struct store_history_row *r)
 {
 	double half = r->iqr / 2;
 
-	return json_pack("{s:s,s:o,s:o,s:I,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "hash", r->hash,
-	                 "short", short_hash(r->hash), "subject", str(r->subject), "author_time",
-	                 (json_int_t)r->author_time, "verdict", str(r->verdict), "count",
+	return json_pack("{s:s,s:o,s:o,s:I,s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "hash",
+	                 r->hash, "short", short_hash(r->hash), "subject", str(r->subject),
+	                 "author_time", (json_int_t)r->author_time, "verdict", str(r->verdict),
+	                 "run_verdict", str(r->run_verdict), "verdict_metric",
+	                 str(r->verdict_metric), "verdict_judge", str(r->verdict_judge), "count",
 	                 (json_int_t)r->count, "median", num(r->median), "min", num(r->min), "iqr",
 	                 num(r->iqr), "q1", num(r->median - half), "q3", num(r->median + half),
 	                 "ratio_prev", num(r->ratio_prev));
@@ -474,7 +476,8 @@ static int route_changes(struct store *s, api_param_fn param, void *ctx, struct 
 	if (!series || !hashes)
 		abort();
 	for (i = h.nrows; i-- > 0;) {
-		if (h.rows[i].count && isfinite(h.rows[i].median) && !failed(h.rows[i].verdict)) {
+		if (h.rows[i].count && isfinite(h.rows[i].median) &&
+		    !failed(h.rows[i].run_verdict) && !failed(h.rows[i].verdict)) {
 			series[nseries] = h.rows[i].median;
 			hashes[nseries++] = h.rows[i].hash;
 		}
@@ -572,24 +575,22 @@ static json_t *run_baseline(struct store *s, const char *repo, const struct stor
 {
 	struct store_commit_info base = STORE_COMMIT_INFO_INIT;
 	struct pw_error err = PW_ERROR_INIT;
+	const struct store_run_info *b;
 	json_t *out = NULL, *samples;
-	size_t i, k;
+	size_t k;
 
 	if (!store_hash_prefix_valid(baseline) ||
 	    store_commit_load(s, repo, baseline, &base, &err) < 0)
 		goto done;
-	for (i = 0; i < base.nruns && !out; i++) {
-		const struct store_run_info *b = &base.runs[i];
-
-		if (strcmp(b->benchmark, run->benchmark) ||
-		    strcmp(b->fingerprint, run->fingerprint))
-			continue;
+	b = store_commit_newest_run(&base, run->benchmark, run->fingerprint, run->spec_hash);
+	if (b) {
 		samples = json_array();
 		for (k = 0; k < b->nsamples; k++)
 			json_array_append_new(samples, sample_json(&b->samples[k]));
-		out = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o}", "hash", base.hash, "short",
-		                short_hash(base.hash), "subject", str(base.subject), "verdict",
-		                str(b->verdict), "samples", samples, "summary",
+		out = json_pack("{s:s,s:o,s:o,s:I,s:o,s:o,s:o}", "hash", base.hash, "short",
+		                short_hash(base.hash), "subject", str(base.subject), "run_id",
+		                (json_int_t)b->id, "verdict", str(store_run_shown_verdict(b)),
+		                "samples", samples, "summary",
 		                summary_json(b->samples, b->nsamples, STORE_METRIC_WALL));
 	}
 done:
@@ -619,16 +620,19 @@ static json_t *run_json(struct store *s, const struct store_commit_info *c,
 		json_array_append_new(samples, sample_json(&r->samples[k]));
 	base_hash = json_string_value(json_object_get(metadata, "baseline"));
 	baseline = base_hash ? run_baseline(s, c->repo_location, r, base_hash) : json_null();
-	return json_pack("{s:I,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:o,s:o},s:o,s:o}", "id",
-	                 (json_int_t)r->id, "benchmark", r->benchmark, "spec_hash",
-	                 str(r->spec_hash), "verdict", str(r->verdict), "started_at",
-	                 str(r->started_at), "finished_at", str(r->finished_at), "build_log_tail",
-	                 str(r->build_log_tail), "diff_report", str(r->diff_report), "stderr_tail",
-	                 str(r->stderr_tail), "metadata", metadata, "summary",
-	                 summary_json(r->samples, r->nsamples, STORE_METRIC_WALL), "environment",
-	                 "fingerprint", str(r->fingerprint), "details",
-	                 env_details ? env_details : json_object(), "samples", samples, "baseline",
-	                 baseline);
+	return json_pack(
+	        "{s:I,s:s,s:o,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:o,s:o},"
+	        "s:o,s:o}",
+	        "id", (json_int_t)r->id, "benchmark", r->benchmark, "spec_hash", str(r->spec_hash),
+	        "newest", r->newest, "verdict", str(store_run_shown_verdict(r)), "run_verdict",
+	        str(r->verdict), "verdict_metric", str(r->judged_metric), "verdict_judge",
+	        str(r->judge), "started_at", str(r->started_at), "finished_at", str(r->finished_at),
+	        "build_log_tail", str(r->build_log_tail), "diff_report", str(r->diff_report),
+	        "stderr_tail", str(r->stderr_tail), "metadata", metadata, "summary",
+	        summary_json(r->samples, r->nsamples, STORE_METRIC_WALL), "environment",
+	        "fingerprint", str(r->fingerprint), "details",
+	        env_details ? env_details : json_object(), "samples", samples, "baseline",
+	        baseline);
 }
 
 static int route_commit(struct store *s, const char *prefix, api_param_fn param, void *ctx,
@@ -654,14 +658,15 @@ static int route_commit(struct store *s, const char *prefix, api_param_fn param,
 	parents = json_array();
 	for (i = 0; i < c.nparents; i++)
 		json_array_append_new(parents, json_string(c.parents[i]));
-	ret = respond_json(resp, 200,
-	                   json_pack("{s:s,s:o,s:{s:o,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "hash",
-	                             c.hash, "short", short_hash(c.hash), "repo", "location",
-	                             str(c.repo_location), "forge_url",
-	                             forge_url(c.repo_location, NULL), "forge_url",
-	                             forge_url(c.repo_location, c.hash), "parents", parents,
-	                             "author", str(c.author), "email", str(c.email), "author_time",
-	                             str(c.author_time), "subject", str(c.subject), "runs", runs));
+	ret = respond_json(
+	        resp, 200,
+	        json_pack("{s:s,s:o,s:{s:o,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:o}", "hash", c.hash,
+	                  "short", short_hash(c.hash), "repo", "location", str(c.repo_location),
+	                  "forge_url", forge_url(c.repo_location, NULL), "forge_url",
+	                  forge_url(c.repo_location, c.hash), "parents", parents, "author",
+	                  str(c.author), "email", str(c.email), "author_time", str(c.author_time),
+	                  "subject", str(c.subject), "runs_order",
+	                  "benchmark, environment, spec_hash, then newest first", "runs", runs));
 done:
 	store_commit_info_release(&c);
 	return ret;
@@ -700,21 +705,14 @@ done:
 	return out;
 }
 
+/* c's newest run of r's benchmark: in r's environment if it has one (r's spec preferred). */
 static const struct store_run_info *matching_run(const struct store_commit_info *c,
                                                  const struct store_run_info *r)
 {
-	const struct store_run_info *same_bench = NULL;
-	size_t i;
+	const struct store_run_info *m =
+	        store_commit_newest_run(c, r->benchmark, r->fingerprint, r->spec_hash);
 
-	for (i = 0; i < c->nruns; i++) {
-		if (strcmp(c->runs[i].benchmark, r->benchmark))
-			continue;
-		if (!strcmp(c->runs[i].fingerprint, r->fingerprint))
-			return &c->runs[i];
-		if (!same_bench)
-			same_bench = &c->runs[i];
-	}
-	return same_bench;
+	return m ? m : store_commit_newest_run(c, r->benchmark, NULL, r->spec_hash);
 }
 
 static json_t *commit_brief(const struct store_commit_info *c)
@@ -746,10 +744,10 @@ static int route_compare(struct store *s, api_param_fn param, void *ctx, struct 
 	}
 	benchmarks = json_array();
 	for (i = 0; i < ca.nruns; i++) {
-		const struct store_run_info *ra = &ca.runs[i], *rb = matching_run(&cb, ra);
+		const struct store_run_info *ra = &ca.runs[i], *rb;
 		json_t *metrics;
 
-		if (!rb || matching_run(&ca, rb) != ra)
+		if (!ra->newest || !(rb = matching_run(&cb, ra)) || matching_run(&ca, rb) != ra)
 			continue;
 		metrics = json_array();
 		for (m = 0; m < STORE_METRIC_COUNT; m++) {
@@ -759,12 +757,16 @@ static int route_compare(struct store *s, api_param_fn param, void *ctx, struct 
 				json_array_append_new(metrics, row);
 		}
 		json_array_append_new(
-		        benchmarks, json_pack("{s:s,s:s,s:s,s:b,s:o,s:o,s:o}", "benchmark",
-		                              ra->benchmark, "fingerprint_a", ra->fingerprint,
-		                              "fingerprint_b", rb->fingerprint, "same_environment",
-		                              !strcmp(ra->fingerprint, rb->fingerprint),
-		                              "verdict_a", str(ra->verdict), "verdict_b",
-		                              str(rb->verdict), "metrics", metrics));
+		        benchmarks,
+		        json_pack("{s:s,s:s,s:s,s:b,s:I,s:I,s:o,s:o,s:o,s:o,s:o}",
+		                  "benchmark", ra->benchmark, "fingerprint_a", ra->fingerprint,
+		                  "fingerprint_b", rb->fingerprint, "same_environment",
+		                  !strcmp(ra->fingerprint, rb->fingerprint), "run_a",
+		                  (json_int_t)ra->id, "run_b", (json_int_t)rb->id, "verdict_a",
+		                  str(store_run_shown_verdict(ra)), "verdict_b",
+		                  str(store_run_shown_verdict(rb)), "verdict_metric_a",
+		                  str(ra->judged_metric), "verdict_metric_b",
+		                  str(rb->judged_metric), "metrics", metrics));
 	}
 	ret = respond_json(resp, 200,
 	                   json_pack("{s:o,s:o,s:f,s:o}", "a", commit_brief(&ca), "b",

@@ -49,18 +49,26 @@ int api_route(struct store *s, const char *path, api_param_fn param, void *ctx,
  *   /api/history?repo=&benchmark=&metric=&env=&limit=&before=&offset=
  *                          {benchmark, metric, unit, order ("first-parent" when repo is a
  *                          local repository, else "author-time"), commits: [{hash, short,
- *                          subject, author_time, verdict, count, median, min, iqr, q1, q3,
+ *                          subject, author_time, verdict, run_verdict, verdict_metric,
+ *                          verdict_judge, count, median, min, iqr, q1, q3,
  *                          ratio_prev}], next (cursor for before=, or null)}, newest first;
  *                          limit 1..5000 (default 200); q1/q3 are median -/+ iqr/2
  *   /api/changes?repo=&benchmark=&metric=&env=
  *                          {changes: [{hash, index, ratio, p_value}], segments: [{first,
  *                          last, median}]}, oldest first (index into that order)
  *   /api/commits/<hash>?repo=
- *                          the commit and its runs (samples, verdict, logs, metadata,
- *                          environment details, the baseline's samples when the metadata
- *                          names a "baseline")
+ *                          the commit and every run ever stored (runs_order: per benchmark,
+ *                          environment and spec newest first; `newest` false for older
+ *                          measurements): id, samples, verdict, run_verdict, verdict_metric,
+ *                          verdict_judge, logs, metadata, environment details, the baseline's
+ *                          newest run when the metadata names a "baseline"
  *   /api/compare?a=&b=&repo=
- *                          per benchmark and metric: medians, ratio b/a, bootstrap CI, p
+ *                          per benchmark and metric, on each commit's newest run (run_a,
+ *                          run_b): medians, ratio b/a, bootstrap CI, p; verdict_a/_b with
+ *                          verdict_metric_a/_b when a judgement gave them
+ * A verdict is the newest judgement's of the run's (commit, benchmark, environment, spec),
+ * wall time preferred (history: its metric first), else the run's own (run_verdict);
+ * verdict_metric and verdict_judge are null when it is the run's.
  * Bad parameters answer 400, unknown commits or benchmarks 404, both {"error": "..."}.
  */
 

@@ -39,25 +39,11 @@ struct comparison {
 
 
 
-/* B's run for A's run: same benchmark and environment, the same spec preferred. */
+/* B's newest run for A's run: same benchmark and environment, the same spec preferred. */
 static const struct store_run_info *match(const struct store_commit_info *b,
                                           const struct store_run_info *ra)
 {
-	const struct store_run_info *found = NULL;
-	size_t i;
-
-	for (i = 0; i < b->nruns; i++) {
-		const struct store_run_info *rb = &b->runs[i];
-
-		if (strcmp(rb->benchmark, ra->benchmark) ||
-		    strcmp(rb->fingerprint, ra->fingerprint))
-			continue;
-		if (!strcmp(rb->spec_hash, ra->spec_hash))
-			return rb;
-		if (!found)
-			found = rb;
-	}
-	return found;
+	return store_commit_newest_run(b, ra->benchmark, ra->fingerprint, ra->spec_hash);
 }
 
 static size_t compare_runs(const struct store_commit_info *a, const struct store_commit_info *b,
@@ -68,11 +54,11 @@ static size_t compare_runs(const struct store_commit_info *a, const struct store
 
 	*out = NULL;
 	for (i = 0; i < a->nruns; i++) {
-		const struct store_run_info *ra = &a->runs[i], *rb = match(b, ra);
+		const struct store_run_info *ra = &a->runs[i], *rb;
 		double *va, *vb;
 
-		if (!rb)
-			continue;
+		if (!ra->newest || !(rb = match(b, ra)))
+			continue; /* older measurements of A are not compared */
 		va = calloc(ra->nsamples + 1, sizeof(*va));
 		vb = calloc(rb->nsamples + 1, sizeof(*vb));
 		if (!va || !vb)

@@ -37,9 +37,15 @@ static const char usage_text[] =
         "                    (binary segmentation, permutation-tested with a fixed seed):\n"
         "                    gradual drifts made of steps too small to flag one by one\n"
         "  --json            {benchmark, metric, unit, commits: [{commit, subject, author_time,\n"
-        "                    verdict, samples, median, min, iqr, ratio_prev}],\n"
+        "                    verdict, run_verdict, verdict_metric, verdict_judge, samples,\n"
+        "                    median, min, iqr, ratio_prev}],\n"
         "                    changes: [{commit, ratio, p_value}] with --changes}, values in unit\n"
-        "  --csv             a header line, then one line per commit, values in unit\n";
+        "  --csv             a header line, then one line per commit, values in unit\n"
+        "\n"
+        "Each commit shows its newest run (a commit measured again keeps its older\n"
+        "runs). The verdict is the newest judgement's of that run (one on METRIC\n"
+        "preferred, then wall time; --json names its metric and judge), else the\n"
+        "run's own measurement verdict (run_verdict).\n";
 
 
 static void iso_date(char *out, size_t size, int64_t t, int with_time)
@@ -149,9 +155,11 @@ static void print_json(const struct store_history *h, const char *benchmark, enu
 		iso_date(date, sizeof(date), r->author_time, 1);
 		json_array_append_new(
 		        commits,
-		        json_pack("{s:s,s:s?,s:s?,s:s?,s:I,s:o,s:o,s:o,s:o}", "commit", r->hash,
-		                  "subject", r->subject, "author_time",
-		                  r->author_time ? date : NULL, "verdict", r->verdict, "samples",
+		        json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:I,s:o,s:o,s:o,s:o}",
+		                  "commit", r->hash, "subject", r->subject, "author_time",
+		                  r->author_time ? date : NULL, "verdict", r->verdict, "run_verdict",
+		                  r->run_verdict, "verdict_metric", r->verdict_metric,
+		                  "verdict_judge", r->verdict_judge, "samples",
 		                  (json_int_t)r->count, "median", json_number(r->median), "min",
 		                  json_number(r->min), "iqr", json_number(r->iqr), "ratio_prev",
 		                  json_number(r->ratio_prev)));

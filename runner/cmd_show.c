@@ -1,7 +1,9 @@
 /*
  * `perfwarden show COMMIT`: everything stored about one commit — its
- * metadata and every run (benchmark × environment × spec) with verdict,
- * timestamps, per-metric summaries, logs and, with --json, the raw samples.
+ * metadata, every run ever stored (benchmark × environment × spec, newest
+ * first, older measurements marked superseded) with verdict, timestamps,
+ * per-metric summaries, logs and, with --json, the raw samples — and every
+ * judgement given on it.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -13,6 +15,7 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "judgements.h"
 #include "query.h"
 #include "stats.h"
 
@@ -21,10 +24,20 @@ static const char usage_text[] =
         "\n"
         "  COMMIT   a full or abbreviated (4+ hex digits) commit hash\n"
         "  --json   {commit, repository, parents, author, email, author_time, subject,\n"
-        "           runs: [{id, benchmark, environment, spec_hash, verdict, started_at,\n"
+        "           runs_order, runs: [{id, benchmark, environment, spec_hash, newest,\n"
+        "           verdict, run_verdict, verdict_metric, verdict_judge, started_at,\n"
         "           finished_at, build_log_tail, diff_report, stderr_tail, metadata,\n"
-        "           samples: [{wall_ns, user_ns, ..., exit_code, term_signal, timed_out}]}]}\n"
-        "           (null for a metric the machine could not measure)\n";
+        "           samples: [{wall_ns, user_ns, ..., exit_code, term_signal, timed_out}]}],\n"
+        "           judgements: [{id, created_at, baseline, benchmark, environment,\n"
+        "           spec_hash, metric, judge, verdict, ratio, ci_lo, ci_hi, p_value,\n"
+        "           rounds, message, details}]}\n"
+        "           (null for a metric the machine could not measure)\n"
+        "\n"
+        "Every run ever stored is listed: per benchmark, environment and spec the\n"
+        "newest first (finished_at, then id); `newest` is false for the older ones.\n"
+        "`verdict` is the newest judgement's (wall time preferred; its metric and\n"
+        "judge beside it) on the newest run of a key, else the run's own measurement\n"
+        "verdict (`run_verdict`). `judgements` lists every verdict given, newest first.\n";
 
 
 
@@ -44,7 +57,7 @@ static void print_text_block(const char *title, const char *text)
 	}
 }
 
-static void print_people(const struct store_commit_info *c)
+static void print_people(const struct store_commit_info *c, const struct store_judgement_list *js)
 {
 	size_t i, k;
 
@@ -65,8 +78,14 @@ static void print_people(const struct store_commit_info *c)
 
 		if (!vals)
 			abort();
-		printf("\nrun %lld: %s\n", (long long)r->id, r->benchmark);
-		printf("  verdict      %s\n", r->verdict ? r->verdict : "-");
+		printf("\nrun %lld: %s%s\n", (long long)r->id, r->benchmark,
+		       r->newest ? "" : " (superseded by a newer run)");
+		if (r->judged_verdict)
+			printf("  verdict      %s (judged by %s on %s; measured %s)\n",
+			       r->judged_verdict, r->judge, r->judged_metric,
+			       r->verdict ? r->verdict : "-");
+		else
+			printf("  verdict      %s\n", r->verdict ? r->verdict : "-");
 		printf("  environment  %s\n", r->fingerprint);
 		printf("  spec         %s\n", r->spec_hash && *r->spec_hash ? r->spec_hash : "-");
 		printf("  started      %s\n", r->started_at ? r->started_at : "-");
@@ -102,6 +121,45 @@ static void print_people(const struct store_commit_info *c)
 			printf("  metadata     %s\n", r->metadata_json);
 		free(vals);
 	}
+	if (js->nrows)
+		printf("\njudgements (newest first)\n");
+	for (i = 0; i < js->nrows; i++) {
+		const struct store_judgement_row *j = &js->rows[i];
+
+		printf("  %s  %-12s %-14s %-8s %-20s vs %.12s%s%s\n", j->created_at, j->verdict,
+		       j->benchmark, j->metric, j->judge, j->baseline ? j->baseline : "-",
+		       j->message ? "  " : "", j->message ? j->message : "");
+	}
+}
+
+static json_t *number_json(double x)
+{
+	return isfinite(x) ? json_real(x) : json_null();
+}
+
+static json_t *judgements_json(const struct store_judgement_list *js)
+{
+	json_t *out = json_array();
+	size_t i;
+
+	for (i = 0; i < js->nrows; i++) {
+		const struct store_judgement_row *j = &js->rows[i];
+		json_t *details = j->details_json ? json_loads(j->details_json, 0, NULL) : NULL;
+
+		json_array_append_new(
+		        out, json_pack("{s:I,s:s,s:s?,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:I,"
+		                       "s:s?,s:o}",
+		                       "id", (json_int_t)j->id, "created_at", j->created_at,
+		                       "baseline", j->baseline, "benchmark", j->benchmark,
+		                       "environment", j->fingerprint, "spec_hash", j->spec_hash,
+		                       "metric", j->metric, "judge", j->judge, "verdict", j->verdict,
+		                       "ratio", number_json(j->ratio), "ci_lo", number_json(j->ci_lo),
+		                       "ci_hi", number_json(j->ci_hi), "p_value",
+		                       number_json(j->p_value), "rounds", (json_int_t)j->rounds,
+		                       "message", j->message, "details",
+		                       details ? details : json_object()));
+	}
+	return out;
 }
 
 static json_t *metric_json(int64_t v)
@@ -109,7 +167,7 @@ static json_t *metric_json(int64_t v)
 	return v == SAMPLE_ABSENT ? json_null() : json_integer(v);
 }
 
-static void print_json(const struct store_commit_info *c)
+static void print_json(const struct store_commit_info *c, const struct store_judgement_list *js)
 {
 	json_t *parents = json_array(), *runs = json_array(), *doc;
 	size_t i, j;
@@ -145,18 +203,22 @@ static void print_json(const struct store_commit_info *c)
 			meta = json_loads(r->metadata_json, 0, NULL);
 		json_array_append_new(
 		        runs,
-		        json_pack("{s:I,s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:o,s:o}", "id",
-		                  (json_int_t)r->id, "benchmark", r->benchmark, "environment",
-		                  r->fingerprint, "spec_hash", r->spec_hash, "verdict", r->verdict,
+		        json_pack("{s:I,s:s,s:s,s:s?,s:b,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,"
+		                  "s:o,s:o}",
+		                  "id", (json_int_t)r->id, "benchmark", r->benchmark, "environment",
+		                  r->fingerprint, "spec_hash", r->spec_hash, "newest", r->newest,
+		                  "verdict", store_run_shown_verdict(r), "run_verdict", r->verdict,
+		                  "verdict_metric", r->judged_metric, "verdict_judge", r->judge,
 		                  "started_at", r->started_at, "finished_at", r->finished_at,
 		                  "build_log_tail", r->build_log_tail, "diff_report",
 		                  r->diff_report, "stderr_tail", r->stderr_tail, "metadata",
 		                  meta ? meta : json_object(), "samples", samples));
 	}
-	doc = json_pack("{s:s,s:s,s:o,s:s?,s:s?,s:s?,s:s?,s:o}", "commit", c->hash, "repository",
-	                c->repo_location, "parents", parents, "author", c->author, "email",
-	                c->email, "author_time", c->author_time, "subject", c->subject, "runs",
-	                runs);
+	doc = json_pack("{s:s,s:s,s:o,s:s?,s:s?,s:s?,s:s?,s:s,s:o,s:o}", "commit", c->hash,
+	                "repository", c->repo_location, "parents", parents, "author", c->author,
+	                "email", c->email, "author_time", c->author_time, "subject", c->subject,
+	                "runs_order", "benchmark, environment, spec_hash, then newest first",
+	                "runs", runs, "judgements", judgements_json(js));
 	text = json_dumps(doc, JSON_INDENT(2));
 	if (text)
 		printf("%s\n", text);
@@ -174,6 +236,7 @@ int cmd_show(int argc, char **argv)
 	        {NULL, 0, NULL, 0},
 	};
 	struct store_commit_info info = STORE_COMMIT_INFO_INIT;
+	struct store_judgement_list js = STORE_JUDGEMENT_LIST_INIT;
 	struct store s = STORE_INIT;
 	struct pw_error err = PW_ERROR_INIT;
 	const char *conninfo = NULL, *repo = NULL;
@@ -221,11 +284,17 @@ int cmd_show(int argc, char **argv)
 		ret = r == PW_ENOTFOUND ? CMD_FAIL : CMD_ERROR;
 		goto done;
 	}
+	if (store_judgements_for_commit(&s, info.repo_location, info.hash, &js, &err) < 0) {
+		cmd_errorf("show", "%s", pw_error_message(&err));
+		ret = CMD_ERROR;
+		goto done;
+	}
 	if (json)
-		print_json(&info);
+		print_json(&info, &js);
 	else
-		print_people(&info);
+		print_people(&info, &js);
 done:
+	store_judgement_list_release(&js);
 	store_commit_info_release(&info);
 	store_release(&s);
 	pw_error_release(&err);

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -617,7 +618,51 @@ static void benches_init(struct pipeline *p, struct pipeline_commit *pc)
 	}
 }
 
-/* Fill the benches from complete stored runs; 1 when every one was found. */
+/* The "earlier_samples" of a run's metadata: samples of its measurement in earlier runs. */
+static size_t earlier_samples(const char *metadata_json)
+{
+	json_t *m = metadata_json ? json_loads(metadata_json, 0, NULL) : NULL;
+	json_int_t n = json_integer_value(json_object_get(m, "earlier_samples"));
+
+	json_decref(m);
+	return n > 0 ? (size_t)n : 0;
+}
+
+/*
+ * Put benchmark `b`'s measurement back together from info.runs[newest] (the
+ * newest run of its key) and, when that run continues a measurement saved
+ * earlier (pipeline_save), the older runs of the key that follow it in
+ * `info` (newest first), oldest samples first.
+ */
+static void load_samples(struct pipeline_bench *b, const struct store_commit_info *info,
+			 size_t newest)
+{
+	const struct store_run_info *top = &info->runs[newest];
+	size_t want = earlier_samples(top->metadata_json), have = 0, first = newest, i, k;
+
+	while (have < want && first + 1 < info->nruns) {
+		const struct store_run_info *r = &info->runs[first + 1];
+
+		if (strcmp(r->benchmark, top->benchmark) || strcmp(r->fingerprint, top->fingerprint) ||
+		    strcmp(r->spec_hash, top->spec_hash))
+			break;
+		first++;
+		have += r->nsamples;
+	}
+	if (have != want)
+		first = newest; /* the earlier part is not there as saved: the newest run alone */
+	free(b->samples);
+	b->samples = NULL;
+	b->nsamples = b->alloc = 0;
+	for (i = first + 1; i-- > newest;)
+		for (k = 0; k < info->runs[i].nsamples; k++)
+			bench_add_sample(b, &info->runs[i].samples[k]);
+}
+
+/*
+ * Fill the benches from the newest stored run of each (benchmark, spec,
+ * environment); 1 when every one was found and usable.
+ */
 static int load_stored(struct pipeline *p, struct pipeline_commit *pc, struct pw_error *err)
 {
 	struct store_commit_info info = STORE_COMMIT_INFO_INIT;
@@ -635,55 +680,53 @@ static int load_stored(struct pipeline *p, struct pipeline_commit *pc, struct pw
 		return ret;
 	for (i = 0; i < pc->nbenches; i++) {
 		struct pipeline_bench *b = &pc->benches[i];
+		const struct store_run_info *r = NULL;
+		enum verdict v;
 
-		for (j = 0; j < info.nruns; j++) {
-			const struct store_run_info *r = &info.runs[j];
-			enum verdict v;
+		/* runs come newest first within a key: the first match is the newest */
+		for (j = 0; j < info.nruns && !r; j++)
+			if (info.runs[j].newest && !strcmp(info.runs[j].benchmark, b->name) &&
+			    !strcmp(info.runs[j].spec_hash, pc->spec->hash) &&
+			    !strcmp(info.runs[j].fingerprint, p->fingerprint.buf))
+				r = &info.runs[j];
+		if (!r || !r->verdict || verdict_parse(r->verdict, &v, NULL) < 0)
+			continue;
+		/* runs stored before verdicts had their own table may hold the judge's */
+		if (v == VERDICT_SLOWER || v == VERDICT_FASTER || v == VERDICT_UNSURE)
+			v = VERDICT_OK;
+		if (v == VERDICT_OK && !r->nsamples)
+			continue;
+		b->verdict = v;
+		load_samples(b, &info, (size_t)(r - info.runs));
+		strbuf_reset(&b->report);
+		if (r->diff_report)
+			strbuf_addstr(&b->report, r->diff_report);
+		if (r->stderr_tail)
+			strbuf_addstr(&b->stderr_tail, r->stderr_tail);
+		if (r->build_log_tail && !pc->build_log.len)
+			strbuf_addstr(&pc->build_log, r->build_log_tail);
+		if (r->metadata_json) {
+			json_t *m = json_loads(r->metadata_json, 0, NULL);
 
-			if (strcmp(r->benchmark, b->name) || strcmp(r->spec_hash, pc->spec->hash) ||
-			    strcmp(r->fingerprint, p->fingerprint.buf) || !r->verdict ||
-			    verdict_parse(r->verdict, &v, NULL) < 0)
-				continue;
-			if (v == VERDICT_OK && !r->nsamples)
-				continue;
-			/* A judged verdict (slower/faster) is the judge's; the measurement was ok. */
-			if (v == VERDICT_SLOWER || v == VERDICT_FASTER || v == VERDICT_UNSURE) {
-				b->judged = 1;
-				b->judgement = v;
-				v = VERDICT_OK;
+			if (m) {
+				json_t *ins = json_object_get(m, "instructions");
+
+				if (json_is_integer(ins))
+					b->instructions = json_integer_value(ins);
+				json_object_del(m, "earlier_samples");
+				json_decref(b->metadata);
+				b->metadata = m;
+				/* stored already, with the run it came with */
+				b->judgement_stored = json_object_get(m, "judgement");
 			}
-			b->verdict = v;
-			free(b->samples);
-			b->samples = NULL;
-			b->nsamples = b->alloc = 0;
-			for (size_t k = 0; k < r->nsamples; k++)
-				bench_add_sample(b, &r->samples[k]);
-			strbuf_reset(&b->report);
-			if (r->diff_report)
-				strbuf_addstr(&b->report, r->diff_report);
-			if (r->stderr_tail)
-				strbuf_addstr(&b->stderr_tail, r->stderr_tail);
-			if (r->build_log_tail && !pc->build_log.len)
-				strbuf_addstr(&pc->build_log, r->build_log_tail);
-			if (r->metadata_json) {
-				json_t *m = json_loads(r->metadata_json, 0, NULL);
-
-				if (m) {
-					json_t *ins = json_object_get(m, "instructions");
-
-					if (json_is_integer(ins))
-						b->instructions = json_integer_value(ins);
-					json_decref(b->metadata);
-					b->metadata = m;
-				}
-			}
-			if ((p->opts.flags & PIPELINE_INSTRUCTIONS) && b->instructions == SAMPLE_ABSENT &&
-			    v == VERDICT_OK)
-				continue; /* measured without instructions: measure again */
-			b->reused = 1;
-			found++;
-			break;
 		}
+		if ((p->opts.flags & PIPELINE_INSTRUCTIONS) && b->instructions == SAMPLE_ABSENT &&
+		    v == VERDICT_OK)
+			continue; /* measured without instructions: measure again */
+		b->reused = 1;
+		b->stored = 1;
+		b->nstored = b->nsamples;
+		found++;
 	}
 	store_commit_info_release(&info);
 	return found == pc->nbenches;
@@ -746,6 +789,8 @@ static int measure_commit(struct pipeline *p, struct pipeline_commit *pc, struct
 			continue;
 		b->verdict = VERDICT_OK;
 		b->nsamples = 0;
+		b->stored = 0;
+		b->nstored = 0;
 		strbuf_reset(&b->report);
 		if ((ret = run_bench(p, pc, b, b->spec->warmup, (size_t)b->spec->repeat, err)) < 0)
 			return ret;
@@ -845,43 +890,111 @@ int pipeline_measure_more(struct pipeline *p, struct pipeline_commit *pc, size_t
 	return run_bench(p, pc, b, 0, n, err);
 }
 
+static double json_number_or_nan(const json_t *x)
+{
+	return json_is_number(x) ? json_number_value(x) : NAN;
+}
+
+/*
+ * Transitional (see pipeline.h): store the judgement runner/check left in a
+ * bench's metadata, once, as a judgements row; never as the run's verdict.
+ */
+static void save_check_judgements(struct pipeline *p, struct pipeline_commit *pc)
+{
+	size_t i;
+
+	for (i = 0; i < pc->nbenches; i++) {
+		struct pipeline_bench *b = &pc->benches[i];
+		const json_t *jm = json_object_get(b->metadata, "judgement");
+		const json_t *ci = json_object_get(jm, "ci");
+		struct store_judgement j;
+		struct pw_error err = PW_ERROR_INIT;
+		char *details;
+
+		if (!json_is_object(jm) || jm == b->judgement_stored ||
+		    !json_string_value(json_object_get(jm, "verdict")))
+			continue;
+		memset(&j, 0, sizeof(j));
+		details = json_dumps(jm, JSON_COMPACT | JSON_SORT_KEYS);
+		j.repo_location = p->location.buf;
+		j.candidate = pc->commit.hash;
+		j.baseline = json_string_value(json_object_get(jm, "baseline"));
+		j.benchmark = b->name;
+		j.fingerprint = p->fingerprint.buf;
+		j.spec_hash = pc->spec->hash;
+		j.metric = "unspecified";
+		j.judge = "check-metadata/0";
+		j.verdict = json_string_value(json_object_get(jm, "verdict"));
+		j.message = json_string_value(json_object_get(jm, "message"));
+		j.details_json = details;
+		j.ratio = json_number_or_nan(json_object_get(jm, "ratio"));
+		j.ci_lo = json_number_or_nan(json_array_get(ci, 0));
+		j.ci_hi = json_number_or_nan(json_array_get(ci, 1));
+		j.p_value = json_number_or_nan(json_object_get(jm, "p_value"));
+		if (store_judgement_add(&p->store, &j, NULL, &err) < 0)
+			progress(p, "%s", pw_error_message(&err));
+		else
+			b->judgement_stored = jm;
+		free(details);
+		pw_error_release(&err);
+	}
+}
+
 int pipeline_save(struct pipeline *p, struct pipeline_commit *pc, struct pw_error *err)
 {
 	struct store_run_result *runs = NULL;
+	struct pipeline_bench **saved = NULL;
 	struct store_results r;
 	struct strbuf spooled = STRBUF_INIT;
 	char **meta = NULL, *env = NULL;
 	const char **parents = NULL;
 	int64_t now = now_us();
-	size_t i;
+	size_t i, n = 0;
 	int ret = 0;
 
 	if (!p->has_store || !pc->nbenches)
 		return 0;
 	runs = calloc(pc->nbenches, sizeof(*runs));
+	saved = calloc(pc->nbenches, sizeof(*saved));
 	meta = calloc(pc->nbenches, sizeof(*meta));
 	parents = calloc(pc->commit.nparents + 1, sizeof(*parents));
-	if (!runs || !meta || !parents)
+	if (!runs || !saved || !meta || !parents)
 		abort();
 	for (i = 0; i < pc->commit.nparents; i++)
 		parents[i] = pc->commit.parents[i];
 	for (i = 0; i < pc->nbenches; i++) {
 		struct pipeline_bench *b = &pc->benches[i];
+		json_t *m;
 
-		meta[i] = json_dumps(b->metadata, JSON_COMPACT | JSON_SORT_KEYS);
-		runs[i].benchmark = b->name;
-		runs[i].spec_hash = pc->spec->hash;
-		runs[i].started_us = now;
-		runs[i].finished_us = now;
-		runs[i].verdict = verdict_name(b->verdict == VERDICT_OK && b->judged ? b->judgement
-										     : b->verdict);
-		runs[i].build_log_tail = pc->build_log.len ? pc->build_log.buf : NULL;
-		runs[i].diff_report = b->report.len ? b->report.buf : NULL;
-		runs[i].stderr_tail = b->stderr_tail.len ? b->stderr_tail.buf : NULL;
-		runs[i].metadata_json = meta[i];
-		runs[i].samples = b->samples;
-		runs[i].nsamples = b->nsamples;
+		if (b->nstored > b->nsamples)
+			b->nstored = b->nsamples;
+		if (b->stored && b->nstored == b->nsamples)
+			continue; /* nothing new */
+		m = json_copy(b->metadata);
+		if (!m)
+			m = json_object();
+		if (b->stored)
+			json_object_set_new(m, "earlier_samples", json_integer((json_int_t)b->nstored));
+		else
+			json_object_del(m, "earlier_samples");
+		meta[n] = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(m);
+		saved[n] = b;
+		runs[n].benchmark = b->name;
+		runs[n].spec_hash = pc->spec->hash;
+		runs[n].started_us = now;
+		runs[n].finished_us = now;
+		runs[n].verdict = verdict_name(b->verdict);
+		runs[n].build_log_tail = pc->build_log.len ? pc->build_log.buf : NULL;
+		runs[n].diff_report = b->report.len ? b->report.buf : NULL;
+		runs[n].stderr_tail = b->stderr_tail.len ? b->stderr_tail.buf : NULL;
+		runs[n].metadata_json = meta[n];
+		runs[n].samples = b->samples + (b->stored ? b->nstored : 0);
+		runs[n].nsamples = b->nsamples - (b->stored ? b->nstored : 0);
+		n++;
 	}
+	if (!n)
+		goto done;
 	env = json_dumps(p->environment, JSON_COMPACT | JSON_SORT_KEYS);
 	memset(&r, 0, sizeof(r));
 	r.repo_location = p->location.buf;
@@ -896,19 +1009,51 @@ int pipeline_save(struct pipeline *p, struct pipeline_commit *pc, struct pw_erro
 	r.env_fingerprint = p->fingerprint.buf;
 	r.env_details_json = env;
 	r.runs = runs;
-	r.nruns = pc->nbenches;
+	r.nruns = n;
 
 	ret = store_results_save(&p->store, &r, &spooled, err);
 	if (ret == PW_EDB && spooled.len) {
 		/* Kept on disk for `perfwarden db replay`: the measurement is not lost. */
 		progress(p, "%s", pw_error_message(err));
 	}
-	for (i = 0; i < pc->nbenches; i++)
+	if (!ret || spooled.len) {
+		for (i = 0; i < n; i++) {
+			saved[i]->stored = 1;
+			saved[i]->nstored = saved[i]->nsamples;
+		}
+	}
+done:
+	if (!ret)
+		save_check_judgements(p, pc);
+	for (i = 0; i < n; i++)
 		free(meta[i]);
 	free(meta);
+	free(saved);
 	free(env);
 	free(runs);
 	free(parents);
 	strbuf_release(&spooled);
 	return ret;
+}
+
+int pipeline_store_judgement(struct pipeline *p, const struct pipeline_commit *cand,
+			     const struct pipeline_commit *base, const char *benchmark,
+			     const struct store_judgement *j, int64_t *id, struct pw_error *err)
+{
+	struct store_judgement full = *j;
+
+	if (!p->has_store)
+		return 0;
+	if (!cand->spec)
+		return pw_error_set(err, PW_EINVALID,
+				    "could not store the judgement of '%s' on %s: the commit has no "
+				    "spec",
+				    benchmark, cand->commit.short_hash);
+	full.repo_location = p->location.buf;
+	full.candidate = cand->commit.hash;
+	full.baseline = base ? base->commit.hash : NULL;
+	full.benchmark = benchmark;
+	full.fingerprint = p->fingerprint.buf;
+	full.spec_hash = cand->spec->hash;
+	return store_judgement_add(&p->store, &full, id, err);
 }

@@ -10,6 +10,7 @@
 #include "db.h"
 #include "error.h"
 #include "judge.h"
+#include "judgements.h"
 #include "sample.h"
 #include "spec.h"
 #include "strbuf.h"
@@ -67,8 +68,17 @@ struct pipeline_bench {
 	struct strbuf stderr_tail;
 	json_t *metadata;       /* stored with the run: cpu, aslr, judgement...; owned */
 	int reused;             /* loaded from the store instead of measured */
-	int judged;             /* runner/check set `judgement` (stored as the run's verdict) */
+	/*
+	 * Set by runner/check; never stored as the run's verdict (a run's verdict
+	 * is the measurement's). Verdicts go to the store through
+	 * pipeline_store_judgement().
+	 */
+	int judged;
 	enum verdict judgement; /* ok, slower or faster against the baseline */
+	/* pipeline_save()'s bookkeeping: whether this measurement has a stored run, */
+	int stored;
+	size_t nstored; /* and how many of `samples` (the first ones) are in the store */
+	const json_t *judgement_stored; /* metadata's "judgement" last stored (transitional) */
 };
 
 /* One commit's results. */
@@ -124,7 +134,8 @@ void pipeline_progress_position(struct pipeline *p, size_t k, size_t n);
 
 /*
  * Measure commit `rev` (or reuse what the store has for it with the same spec
- * and environment, unless PIPELINE_FORCE) and store the results. `out` is
+ * and environment — per benchmark the newest such run, with the earlier runs
+ * it continues — unless PIPELINE_FORCE) and store the results. `out` is
  * released first and filled. A commit that fails to build, crashes or gives
  * wrong output is a result, not an error: 0 is returned and the verdicts say
  * what happened. Negative codes: the commit is unknown (PW_ENOTFOUND), the
@@ -165,7 +176,41 @@ int pipeline_count_instructions(struct pipeline *p, struct pipeline_commit *pc, 
 int pipeline_measure_more(struct pipeline *p, struct pipeline_commit *pc, size_t bench, size_t n,
 			  struct pw_error *err);
 
-/* Store (again) everything `pc` holds, replacing its earlier runs. */
+/*
+ * Store what `pc` holds that the store does not have yet; nothing stored is
+ * replaced. The first save of a measurement writes one run per benchmark with
+ * every sample and the measurement's verdict (ok, wrong-output, crashed,
+ * timeout, build-failed; never runner/check's judged/judgement). A later save
+ * of the same `pc` (after pipeline_measure_more) appends, per benchmark with
+ * samples measured since, one more run holding only those samples, its
+ * metadata's "earlier_samples" counting the ones stored before (so that
+ * reusing the measurement, pipeline_measure puts them back together); a
+ * benchmark with nothing new writes nothing. Runs reused from the store are
+ * not written again. Errors as store_results_save() (spooled: PW_EDB, and the
+ * samples count as stored, since the replay will append them).
+ *
+ * Transitional, until runner/check stores its verdicts itself through
+ * pipeline_store_judgement(): a benchmark whose metadata holds a "judgement"
+ * object (runner/check's record_judgement) not stored yet gets it appended to
+ * the judgements table (judge "check-metadata/0", metric "unspecified": the
+ * pipeline cannot know which one was judged). Its failure does not fail the
+ * save; it is reported through progress.
+ */
 int pipeline_save(struct pipeline *p, struct pipeline_commit *pc, struct pw_error *err);
+
+/*
+ * Store one verdict on benchmark `benchmark` of `cand`, judged against `base`
+ * (NULL: against nothing): `j`'s metric, judge, verdict, numbers, message and
+ * details are used as given, and the rest is filled here — the repository's
+ * location, both commits' hashes, the benchmark, this machine's fingerprint
+ * and `cand`'s spec hash — so it matches the runs pipeline_save() wrote. The
+ * candidate's (and baseline's) runs must be stored first: PW_ENOTFOUND
+ * otherwise (e.g. when they were spooled). 0 without doing anything under
+ * PIPELINE_NO_STORE; `id` (may be NULL) gets the judgement's id. Errors as
+ * store_judgement_add().
+ */
+int pipeline_store_judgement(struct pipeline *p, const struct pipeline_commit *cand,
+			     const struct pipeline_commit *base, const char *benchmark,
+			     const struct store_judgement *j, int64_t *id, struct pw_error *err);
 
 #endif

@@ -149,25 +149,43 @@ static const char history_by_list[] =
         "AND ($3::text IS NULL OR r.environment_id IN (SELECT id FROM env))) "
         "ORDER BY w.o LIMIT $4) ";
 
+/*
+ * The verdict shown for a run r: the newest judgement of its (commit,
+ * benchmark, environment, spec), preferring one on the metric `prefer`
+ * names (history: its own) and then one on wall time. One rule for every
+ * reader of this file.
+ */
+#define JUDGEMENT_LATERAL(prefer)                                                                  \
+	"LEFT JOIN LATERAL (SELECT j.verdict, j.metric, j.judge FROM judgements j "                \
+	"WHERE j.commit_id = r.commit_id AND j.benchmark = r.benchmark "                           \
+	"AND j.environment_id = r.environment_id AND j.spec_hash = r.spec_hash "                   \
+	"ORDER BY " prefer "(j.metric = 'wall') DESC, j.created_at DESC, j.id DESC "               \
+	"LIMIT 1) jv ON true "
+
 static void history_sql(struct strbuf *sql, const struct store_history_query *q)
 {
 	strbuf_addstr(sql, q->hashes ? history_by_list : history_by_time);
-	strbuf_addstr(
-	        sql, "SELECT c.hash, c.subject, "
-	             "coalesce(extract(epoch FROM c.author_time)::bigint, 0), v.verdict, "
-	             "coalesce((v.m->>'n')::bigint, 0), (v.m->>'median')::float8, "
-	             "(v.m->>'min')::float8, (v.m->>'q3')::float8 - (v.m->>'q1')::float8 FROM c "
-	             "CROSS JOIN LATERAL (SELECT r.verdict, r.summary -> $6 AS m FROM runs r "
-	             "WHERE r.commit_id = c.id AND r.benchmark = $2 AND ($3::text IS NULL OR "
-	             "r.environment_id IN (SELECT id FROM env)) "
-	             "ORDER BY r.finished_at DESC NULLS LAST, r.id DESC LIMIT 1) v ORDER BY c.ord");
+	strbuf_addstr(sql,
+	              "SELECT c.hash, c.subject, "
+	              "coalesce(extract(epoch FROM c.author_time)::bigint, 0), "
+	              "coalesce(v.jverdict, v.verdict), coalesce((v.m->>'n')::bigint, 0), "
+	              "(v.m->>'median')::float8, (v.m->>'min')::float8, "
+	              "(v.m->>'q3')::float8 - (v.m->>'q1')::float8, v.verdict, v.jmetric, "
+	              "v.judge FROM c CROSS JOIN LATERAL (SELECT r.verdict, r.summary -> $6 AS m, "
+	              /* clang-format off */
+	              "jv.verdict AS jverdict, jv.metric AS jmetric, jv.judge FROM runs r "
+	              JUDGEMENT_LATERAL("(j.metric = $7) DESC, ")
+	              "WHERE r.commit_id = c.id AND r.benchmark = $2 AND ($3::text IS NULL OR "
+	              "r.environment_id IN (SELECT id FROM env)) "
+	              "ORDER BY r.finished_at DESC NULLS LAST, r.id DESC LIMIT 1) v ORDER BY c.ord");
+	/* clang-format on */
 }
 
-/* text, text, text, int8, text[], text: declared, as $5 goes unused without a list */
-static const Oid history_types[6] = {25, 25, 25, 20, 1009, 25};
+/* text, text, text, int8, text[], text, text: declared, as $5 goes unused without a list */
+static const Oid history_types[7] = {25, 25, 25, 20, 1009, 25, 25};
 
 /* The parameters of the history query; `limit` and `list` hold their text. */
-static int history_params(const struct store_history_query *q, const char *params[6],
+static int history_params(const struct store_history_query *q, const char *params[7],
                           struct strbuf *limit, struct strbuf *list, struct pw_error *err)
 {
 	size_t k;
@@ -180,6 +198,7 @@ static int history_params(const struct store_history_query *q, const char *param
 	params[3] = q->limit ? limit->buf : NULL;
 	params[4] = NULL;
 	params[5] = metrics[q->metric].column;
+	params[6] = metrics[q->metric].name;
 	if (!q->hashes)
 		return 0;
 	strbuf_addch(list, '{');
@@ -198,7 +217,7 @@ int store_history_query(struct store *s, const struct store_history_query *q,
                         struct store_history *out, struct pw_error *err)
 {
 	struct strbuf sql = STRBUF_INIT, limit = STRBUF_INIT, list = STRBUF_INIT;
-	const char *params[6];
+	const char *params[7];
 	PGresult *res = NULL;
 	int ret = 0, exists = 0, i, n;
 
@@ -218,7 +237,7 @@ int store_history_query(struct store *s, const struct store_history_query *q,
 	history_sql(&sql, q);
 	if ((ret = history_params(q, params, &limit, &list, err)) < 0)
 		goto done;
-	res = PQexecParams(s->conn, sql.buf, 6, history_types, params, NULL, NULL, 0);
+	res = PQexecParams(s->conn, sql.buf, 7, history_types, params, NULL, NULL, 0);
 	if ((ret = store_check(s, res, PGRES_TUPLES_OK, "could not read the history", err)) < 0)
 		goto done;
 	n = PQntuples(res);
@@ -237,6 +256,9 @@ int store_history_query(struct store *s, const struct store_history_query *q,
 		row->median = get_double(res, i, 5);
 		row->min = get_double(res, i, 6);
 		row->iqr = get_double(res, i, 7);
+		row->run_verdict = dup_or_null(res, i, 8);
+		row->verdict_metric = dup_or_null(res, i, 9);
+		row->verdict_judge = dup_or_null(res, i, 10);
 	}
 	for (i = 0; i < n; i++) {
 		struct store_history_row *row = &out->rows[i];
@@ -257,7 +279,7 @@ int store_history_explain(struct store *s, const struct store_history_query *q, 
                           struct pw_error *err)
 {
 	struct strbuf sql = STRBUF_INIT, limit = STRBUF_INIT, list = STRBUF_INIT;
-	const char *params[6];
+	const char *params[7];
 	PGresult *res = NULL;
 	int ret, i;
 
@@ -267,7 +289,7 @@ int store_history_explain(struct store *s, const struct store_history_query *q, 
 	history_sql(&sql, q);
 	if ((ret = history_params(q, params, &limit, &list, err)) < 0)
 		goto done;
-	res = PQexecParams(s->conn, sql.buf, 6, history_types, params, NULL, NULL, 0);
+	res = PQexecParams(s->conn, sql.buf, 7, history_types, params, NULL, NULL, 0);
 	if ((ret = store_check(s, res, PGRES_TUPLES_OK, "could not explain the history", err)) < 0)
 		goto done;
 	for (i = 0; i < PQntuples(res); i++)
@@ -288,6 +310,9 @@ void store_history_release(struct store_history *h)
 		free(h->rows[i].hash);
 		free(h->rows[i].subject);
 		free(h->rows[i].verdict);
+		free(h->rows[i].run_verdict);
+		free(h->rows[i].verdict_metric);
+		free(h->rows[i].verdict_judge);
 	}
 	free(h->rows);
 	h->rows = NULL;
@@ -346,9 +371,16 @@ static int load_runs(struct store *s, const char *commit_id, struct store_commit
 	        "SELECT r.id, r.benchmark, r.spec_hash, e.fingerprint, r.verdict, "
 	        "to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
 	        "to_char(r.finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
-	        "r.build_log_tail, r.diff_report, r.stderr_tail, r.metadata::text "
+	        "r.build_log_tail, r.diff_report, r.stderr_tail, r.metadata::text, "
+	        "row_number() OVER (PARTITION BY r.benchmark, r.environment_id, r.spec_hash "
+	        "ORDER BY r.finished_at DESC NULLS LAST, r.id DESC) = 1, "
+	        "jv.verdict, jv.metric, jv.judge "
+	        /* clang-format off */
 	        "FROM runs r JOIN environments e ON e.id = r.environment_id "
-	        "WHERE r.commit_id = $1 ORDER BY r.benchmark, e.fingerprint, r.spec_hash, r.id",
+	        JUDGEMENT_LATERAL("")
+	        "WHERE r.commit_id = $1 ORDER BY r.benchmark, e.fingerprint, r.spec_hash, "
+	        "r.finished_at DESC NULLS LAST, r.id DESC",
+	        /* clang-format on */
 	        1, NULL, params, NULL, NULL, 0);
 	if ((ret = store_check(s, res, PGRES_TUPLES_OK, "could not read the runs", err)) < 0)
 		goto done;
@@ -371,6 +403,12 @@ static int load_runs(struct store *s, const char *commit_id, struct store_commit
 		r->diff_report = dup_or_null(res, i, 8);
 		r->stderr_tail = dup_or_null(res, i, 9);
 		r->metadata_json = dup_or_null(res, i, 10);
+		r->newest = !strcmp(PQgetvalue(res, i, 11), "t");
+		if (r->newest) {
+			r->judged_verdict = dup_or_null(res, i, 12);
+			r->judged_metric = dup_or_null(res, i, 13);
+			r->judge = dup_or_null(res, i, 14);
+		}
 	}
 	PQclear(res);
 	res = PQexecParams(s->conn,
@@ -497,6 +535,9 @@ void store_commit_info_release(struct store_commit_info *c)
 		free(r->diff_report);
 		free(r->stderr_tail);
 		free(r->metadata_json);
+		free(r->judged_verdict);
+		free(r->judged_metric);
+		free(r->judge);
 		free(r->samples);
 	}
 	free(c->parents);
@@ -508,4 +549,41 @@ void store_commit_info_release(struct store_commit_info *c)
 	free(c->author_time);
 	free(c->subject);
 	memset(c, 0, sizeof(*c));
+}
+
+const char *store_run_shown_verdict(const struct store_run_info *r)
+{
+	return r->judged_verdict ? r->judged_verdict : r->verdict;
+}
+
+/* Whether run a is newer than run b: finished later (NULL: oldest), else the higher id. */
+static int newer(const struct store_run_info *a, const struct store_run_info *b)
+{
+	int cmp;
+
+	if (!a->finished_at != !b->finished_at)
+		return a->finished_at != NULL;
+	cmp = a->finished_at ? strcmp(a->finished_at, b->finished_at) : 0;
+	return cmp ? cmp > 0 : a->id > b->id;
+}
+
+const struct store_run_info *store_commit_newest_run(const struct store_commit_info *c,
+                                                     const char *benchmark, const char *fingerprint,
+                                                     const char *spec_hash)
+{
+	const struct store_run_info *best = NULL;
+	size_t i;
+
+	for (i = 0; i < c->nruns; i++) {
+		const struct store_run_info *r = &c->runs[i];
+
+		if (!r->newest || strcmp(r->benchmark, benchmark) ||
+		    (fingerprint && strcmp(r->fingerprint, fingerprint)))
+			continue;
+		if (spec_hash && !strcmp(r->spec_hash, spec_hash))
+			return r;
+		if (!best || newer(r, best))
+			best = r;
+	}
+	return best;
 }

@@ -61,17 +61,25 @@ struct store_history_query {
 
 /*
  * One commit of the history: the newest matching run of the benchmark on
- * that commit (several runs exist when environments or specs differ: pass
- * `fingerprint` to pick one machine). Values come from the run's summary
- * written with it (runs.summary), in store_metric_unit().
+ * that commit (finished_at, then id; several runs exist when the commit was
+ * measured again, or environments or specs differ: pass `fingerprint` to
+ * pick one machine). Values come from the run's summary written with it
+ * (runs.summary), in store_metric_unit(). The verdict is the newest
+ * judgement's of that run's (commit, benchmark, environment, spec) — one on
+ * the query's metric preferred, then one on "wall", then any — when the
+ * commit was judged, else the run's own (measurement) verdict.
  */
 struct store_history_row {
 	char *hash;
 	char *subject;
-	int64_t author_time; /* Unix seconds, 0 when unknown */
-	char *verdict;       /* the run's verdict, or NULL */
-	size_t count;        /* samples with this metric */
-	double median;       /* NAN when count is 0 */
+	int64_t author_time;  /* Unix seconds, 0 when unknown */
+	char *verdict;        /* the verdict to show (above), or NULL */
+	char *run_verdict;    /* the run's measurement verdict: ok, wrong-output, ..., or NULL */
+	char *verdict_metric; /* the judgement's metric and judge; NULL when the verdict is the
+	                         run's */
+	char *verdict_judge;
+	size_t count;  /* samples with this metric */
+	double median; /* NAN when count is 0 */
 	double min;
 	double iqr;        /* q3 - q1, type-7 quantiles (percentile_cont, numpy) */
 	double ratio_prev; /* median / the next older row's median; NAN for the oldest */
@@ -104,13 +112,26 @@ void store_history_release(struct store_history *h);
 int store_history_explain(struct store *s, const struct store_history_query *q, struct strbuf *plan,
                           struct pw_error *err);
 
-/* One stored run with its samples (seq order). Timestamps are ISO 8601 text. */
+/*
+ * One stored run with its samples (seq order). Timestamps are ISO 8601 text.
+ * Runs are never replaced, so a commit measured again has several runs of
+ * one (benchmark, environment, spec): `newest` marks the one readers take.
+ */
 struct store_run_info {
 	int64_t id;
 	char *benchmark;
 	char *spec_hash;
 	char *fingerprint;
-	char *verdict;
+	char *verdict; /* the run's own: the measurement's (ok, wrong-output, crashed, ...) */
+	int newest;    /* 1: the newest run of its key (finished_at, then id); 0: superseded */
+	/*
+	 * On the newest run of a key only: the newest judgement of that key
+	 * (commit, benchmark, environment, spec), one on "wall" preferred;
+	 * all NULL when the key was never judged (and on superseded runs).
+	 */
+	char *judged_verdict;
+	char *judged_metric;
+	char *judge;
 	char *started_at;
 	char *finished_at;
 	char *build_log_tail;
@@ -130,7 +151,11 @@ struct store_commit_info {
 	char *email;
 	char *author_time; /* ISO 8601, or NULL */
 	char *subject;
-	struct store_run_info *runs; /* ordered by benchmark, then environment */
+	/*
+	 * Every stored run, ordered by benchmark, environment and spec hash, and
+	 * within one such key newest first (finished_at DESC, id DESC).
+	 */
+	struct store_run_info *runs;
 	size_t nruns;
 };
 
@@ -141,7 +166,7 @@ struct store_commit_info {
 
 /*
  * Everything about one commit, found by a hash prefix (>= 4 hex digits) in
- * `repo_location` (NULL: any repository). PW_EINVALID for a malformed or
+ * `repo_location` (NULL: any repository), every run included. PW_EINVALID for a malformed or
  * ambiguous prefix, PW_ENOTFOUND for an unknown commit. A known commit with
  * no runs is not an error (nruns = 0). Release with store_commit_info_release().
  */
@@ -149,6 +174,18 @@ int store_commit_load(struct store *s, const char *repo_location, const char *pr
                       struct store_commit_info *out, struct pw_error *err);
 
 void store_commit_info_release(struct store_commit_info *c);
+
+/* The verdict to show for run `r`: its judged_verdict when judged, else its own verdict. */
+const char *store_run_shown_verdict(const struct store_run_info *r);
+
+/*
+ * The newest run of `benchmark` in environment `fingerprint` of `c`, with
+ * spec `spec_hash` when one has it, else the newest of the other specs
+ * (`spec_hash` NULL: the newest of any spec); NULL when none. Borrowed.
+ */
+const struct store_run_info *store_commit_newest_run(const struct store_commit_info *c,
+                                                     const char *benchmark, const char *fingerprint,
+                                                     const char *spec_hash);
 
 /* Whether any run of `benchmark` exists (in `repo_location`, NULL: anywhere). */
 int store_benchmark_exists(struct store *s, const char *repo_location, const char *benchmark,

@@ -289,10 +289,11 @@ static void run_summary(struct strbuf *out, const struct store_run_result *run)
  * statement whose parameters are arrays (one element per commit, $1-$10, or
  * per run, $11-$21), so a batch costs the same few round trips whether it
  * holds one commit or ten thousand. It upserts the repositories, the
- * environments (NULL details keep the stored ones), the commits and the runs
- * (a run measured again replaces the earlier one, keeping its id, and loses
- * its old samples), and answers (ordinal of the input run, run id) for the
- * run that won each key: the last one given, as if written one by one.
+ * environments (NULL details keep the stored ones) and the commits, and
+ * appends every run: nothing stored is replaced, a run measured again is a
+ * new row beside the earlier one. Run ids are drawn in input order (a later
+ * run of one key gets the higher id, so it is the newer at equal
+ * finished_at), and the answer is (ordinal of the input run, run id).
  */
 #define INGEST_STMT    2
 #define INGEST_NPARAMS 21
@@ -343,22 +344,14 @@ static const char ingest_sql[] =
         "WITH ORDINALITY AS r(ci, b, sh, st, fi, v, bl, dr, se, md, su, ord) "
         "JOIN c_in i ON i.ord = r.ci JOIN c ON c.loc = i.loc AND c.hash = lower(i.hash) "
         "JOIN e ON e.fp = i.fp), "
-        "r_up AS (INSERT INTO runs (commit_id, environment_id, benchmark, spec_hash, "
+        "r_ids AS (SELECT nextval('runs_id_seq'::regclass) AS id, o.ord "
+        "FROM (SELECT ord FROM r_in ORDER BY ord) o), "
+        "r_up AS (INSERT INTO runs (id, commit_id, environment_id, benchmark, spec_hash, "
         "started_at, finished_at, verdict, build_log_tail, diff_report, stderr_tail, "
-        "metadata, summary) SELECT DISTINCT ON (commit_id, b, env_id, sh) commit_id, env_id, "
-        "b, sh, to_timestamp(st / 1e6), to_timestamp(fi / 1e6), v, bl, dr, se, md::jsonb, "
-        "su::jsonb FROM r_in ORDER BY commit_id, b, env_id, sh, ord DESC "
-        "ON CONFLICT (commit_id, benchmark, environment_id, spec_hash) DO UPDATE SET "
-        "started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at, "
-        "verdict = EXCLUDED.verdict, build_log_tail = EXCLUDED.build_log_tail, "
-        "diff_report = EXCLUDED.diff_report, stderr_tail = EXCLUDED.stderr_tail, "
-        "metadata = EXCLUDED.metadata, summary = EXCLUDED.summary "
-        "RETURNING id, commit_id, environment_id, benchmark, spec_hash, "
-        "xmax::text <> '0' AS replaced), "
-        "gone AS (DELETE FROM samples WHERE run_id IN (SELECT id FROM r_up WHERE replaced)) "
-        "SELECT DISTINCT ON (u.id) r.ord, u.id FROM r_in r JOIN r_up u "
-        "ON u.commit_id = r.commit_id AND u.environment_id = r.env_id AND u.benchmark = r.b "
-        "AND u.spec_hash = r.sh ORDER BY u.id, r.ord DESC";
+        "metadata, summary) SELECT x.id, r.commit_id, r.env_id, r.b, r.sh, "
+        "to_timestamp(r.st / 1e6), to_timestamp(r.fi / 1e6), r.v, r.bl, r.dr, r.se, "
+        "r.md::jsonb, r.su::jsonb FROM r_in r JOIN r_ids x ON x.ord = r.ord) "
+        "SELECT ord, id FROM r_ids ORDER BY ord";
 
 enum ingest_param {
 	IN_LOCATION,
@@ -602,7 +595,7 @@ static void copy_row(struct strbuf *buf, int64_t run_id, size_t seq, const struc
 
 /*
  * One COPY for the samples of every run that has an id in run_ids[] (runs
- * in input order; 0: a later run of the batch replaced it), then COMMIT in
+ * in input order; every run has one), then COMMIT in
  * the same query string, so the transaction ends with the COPY's round trip.
  * The test hook before_commit runs before the last of the data is sent.
  */
@@ -764,7 +757,8 @@ int store_run_find(struct store *s, const char *repo_location, const char *hash,
 	                     "JOIN repositories p ON p.id = c.repository_id "
 	                     "JOIN environments e ON e.id = r.environment_id "
 	                     "WHERE p.location = $1 AND c.hash = lower($2) AND r.benchmark = $3 "
-	                     "AND r.spec_hash = $4 AND e.fingerprint = $5",
+	                     "AND r.spec_hash = $4 AND e.fingerprint = $5 "
+	                     "ORDER BY r.finished_at DESC NULLS LAST, r.id DESC LIMIT 1",
 	                     5, NULL, params, NULL, NULL, 0);
 	int ret = store_check(s, res, PGRES_TUPLES_OK, "could not look up earlier runs", err);
 

@@ -12,8 +12,15 @@
  * per commit (everything borrowed: the store copies what it needs) and calls
  * store_results_save(): the repository, commit, environment, runs and
  * samples go in ONE transaction (samples through COPY), so a crash or a lost
- * connection never leaves half a commit. A run replaces an earlier run with
- * the same (commit, benchmark, environment, spec hash): that is --force.
+ * connection never leaves half a commit.
+ *
+ * Nothing stored is ever replaced: every write appends new runs with their
+ * samples, also when the commit already has runs of the same (benchmark,
+ * environment, spec hash) — that is what --force, confirmation runs and a
+ * second check produce. Readers that want one run per key take the newest
+ * (finished_at, then id: the later write of two equal ones); store_run_find()
+ * and store/query.h say which they read. Verdicts of the judge live apart, in
+ * store/judgements.h; a run's verdict is its measurement's.
  */
 
 /* A commit as libgit2 describes it. author_time in Unix seconds (0: unknown). */
@@ -33,7 +40,8 @@ struct store_run_result {
 	const char *spec_hash;
 	int64_t started_us; /* Unix microseconds; 0: unknown */
 	int64_t finished_us;
-	const char *verdict; /* ok, slower, faster, wrong-output, build-failed, ... */
+	const char
+	        *verdict; /* the measurement's: ok, wrong-output, crashed, timeout, build-failed */
 	const char *build_log_tail;
 	const char *diff_report;
 	const char *stderr_tail;
@@ -66,9 +74,12 @@ int store_environment_upsert(struct store *s, const char *fingerprint, const cha
                              int64_t *id, struct pw_error *err);
 
 /*
- * Write one commit's results in one transaction, once (no retry). PW_EDB on
- * failure (nothing of it stays), PW_EINVALID for results that name the same
- * (benchmark, spec hash) twice or lack a repository, commit or environment.
+ * Write one commit's results in one transaction, once (no retry): the
+ * repository, commit and environment are inserted or updated, and every run
+ * is INSERTed as a new row with its samples (earlier runs of the same key and
+ * their samples stay as they were). PW_EDB on failure (nothing of it stays),
+ * PW_EINVALID for results that name the same (benchmark, spec hash) twice or
+ * lack a repository, commit or environment.
  */
 int store_results_write(struct store *s, const struct store_results *r, struct pw_error *err);
 
@@ -77,8 +88,9 @@ int store_results_write(struct store *s, const struct store_results *r, struct p
  * imports, where a transaction per commit would cost more than the data.
  * Three round trips whatever `n`: one statement for every repository,
  * environment, commit and run of the batch, one COPY for all samples, COMMIT.
- * A commit given twice is stored as if the entries were written one by one
- * (the later run of one key replaces the earlier, with its samples). Some
+ * A commit given twice is stored as if the entries were written one by one:
+ * both entries' runs are appended, the later with the higher id (the newer
+ * one of its key at equal finished_at). Some
  * thousands of commits per call is the sweet spot (store/README.md).
  * Errors as store_results_write().
  */
@@ -98,10 +110,11 @@ int store_results_save(struct store *s, const struct store_results *r, struct st
                        struct pw_error *err);
 
 /*
- * Find a complete run of `benchmark` on `hash` (full hash) in `repo_location`
- * with this spec hash and environment fingerprint, so the runner can reuse
- * it instead of measuring again (unless --force). 0 with *run_id set when
- * found, PW_ENOTFOUND when not.
+ * Find the newest complete run (finished_at DESC, then id DESC) of
+ * `benchmark` on `hash` (full hash) in `repo_location` with this spec hash
+ * and environment fingerprint, so the runner can reuse it instead of
+ * measuring again (unless --force). 0 with *run_id set when found,
+ * PW_ENOTFOUND when not.
  */
 int store_run_find(struct store *s, const char *repo_location, const char *hash,
                    const char *benchmark, const char *spec_hash, const char *fingerprint,

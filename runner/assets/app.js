@@ -433,7 +433,8 @@
 		var url = '/api/commits/' + encodeURIComponent(hash) + (q.get('repo') ? '?repo=' + encodeURIComponent(q.get('repo')) : '');
 		getJSON(url).then(function (c) {
 			var main = document.getElementById('runs'), nsamples = 0;
-			var verdict = worst(c.runs);
+			/* older measurements stay listed (runs are never replaced); the newest decide */
+			var verdict = worst(c.runs.filter(function (r) { return r.newest !== false; }));
 			document.title = c.short + ' ' + (c.subject || '') + ' - perfwarden';
 			document.getElementById('subject').textContent = c.subject || '(no subject)';
 			var v = document.getElementById('verdict');
@@ -452,13 +453,16 @@
 				document.getElementById('parent').appendChild(el('a', { href: '/compare?a=' + c.parents[0] + '&b=' + c.hash },
 					'compare with parent ' + c.parents[0].slice(0, 12)));
 			c.runs.forEach(function (run, i) {
-				var box = el('section', { 'class': 'run', 'data-benchmark': run.benchmark, 'data-verdict': run.verdict || '' });
-				var h = el('h3', {}, run.benchmark + ' ');
+				var box = el('section', { 'class': 'run' + (run.newest === false ? ' superseded' : ''),
+					'data-benchmark': run.benchmark, 'data-verdict': run.verdict || '', 'data-run': run.id });
+				var h = el('h3', {}, run.benchmark + (run.newest === false ? ' (run ' + run.id + ', superseded) ' : ' '));
 				var md = run.metadata || {};
 				h.appendChild(badge(run.verdict));
 				box.appendChild(h);
 				box.appendChild(el('div', { 'class': 'muted' }, 'environment ' + (run.environment.fingerprint || '-') +
-					', spec ' + (run.spec_hash || '-') + ', finished ' + fmtDate(run.finished_at)));
+					', spec ' + (run.spec_hash || '-') + ', finished ' + fmtDate(run.finished_at) +
+					(run.verdict_judge ? ', judged by ' + run.verdict_judge + ' on ' + run.verdict_metric +
+						' (measured ' + (run.run_verdict || '-') + ')' : '')));
 				nsamples += run.samples.length;
 				var stats = [];
 				if (md.ratio !== undefined)

@@ -165,11 +165,12 @@ static void test_results__round_trip_keeps_every_metric(void **state)
 	pw_error_release(&err);
 }
 
-static void test_results__rewriting_replaces_the_run(void **state)
+static void test_results__writing_a_key_again_adds_a_run_and_keeps_the_first(void **state)
 {
 	struct store s = STORE_INIT;
 	struct pw_error err = PW_ERROR_INIT;
 	struct store_results r;
+	struct store_commit_info info = STORE_COMMIT_INFO_INIT;
 	int64_t id1 = 0, id2 = 0;
 
 	(void)state;
@@ -191,16 +192,80 @@ static void test_results__rewriting_replaces_the_run(void **state)
 	        store_run_find(&s, "/srv/repo", hash_a, "julia", "spec-1", "env-other", &id2, &err),
 	        PW_ENOTFOUND);
 	samples[0].wall_ns = 42; /* --force: measured again, with other timings */
-	runs[0].verdict = "slower";
+	runs[0].verdict = "crashed";
 	assert_int_equal(store_results_write(&s, &r, &err), 0);
+	/* a second run, and the first one's row and samples untouched */
+	assert_int_equal(fixture_count("SELECT count(*) FROM runs"), 4);
+	assert_int_equal(fixture_count("SELECT count(*) FROM samples"), 10);
+	assert_int_equal(fixture_count("SELECT count(*) FROM samples WHERE wall_ns = 42"), 2);
+	assert_int_equal(fixture_count("SELECT count(*) FROM samples WHERE wall_ns = 1000000000"),
+	                 2);
+	assert_int_equal(fixture_count("SELECT count(*) FROM runs WHERE verdict = 'ok'"), 1);
+	/* the newest is the one found for reuse */
 	assert_int_equal(
 	        store_run_find(&s, "/srv/repo", hash_a, "julia", "spec-1", "env-test", &id2, &err),
 	        0);
-	assert_int_equal(id2, id1); /* the run keeps its id; its contents are new */
-	assert_int_equal(fixture_count("SELECT count(*) FROM runs"), 2);
-	assert_int_equal(fixture_count("SELECT count(*) FROM runs WHERE verdict = 'slower'"), 1);
-	assert_int_equal(fixture_count("SELECT count(*) FROM samples"), 5);
-	assert_int_equal(fixture_count("SELECT count(*) FROM samples WHERE wall_ns = 42"), 2);
+	assert_true(id2 > id1);
+	/* show lists both, newest first within the key, and marks the newest */
+	assert_int_equal(store_commit_load(&s, "/srv/repo", hash_a, &info, &err), 0);
+	assert_int_equal(info.nruns, 4);
+	assert_string_equal(info.runs[0].benchmark, "julia");
+	assert_int_equal(info.runs[0].id, id2);
+	assert_int_equal(info.runs[0].newest, 1);
+	assert_string_equal(info.runs[0].verdict, "crashed");
+	assert_int_equal(info.runs[0].samples[0].wall_ns, 42);
+	assert_int_equal(info.runs[1].id, id1);
+	assert_int_equal(info.runs[1].newest, 0);
+	assert_string_equal(info.runs[1].verdict, "ok");
+	assert_int_equal(info.runs[1].samples[0].wall_ns, 1000000000);
+	assert_ptr_equal(store_commit_newest_run(&info, "julia", "env-test", "spec-1"),
+	                 &info.runs[0]);
+	assert_ptr_equal(store_commit_newest_run(&info, "julia", NULL, "spec-x"), &info.runs[0]);
+	assert_null(store_commit_newest_run(&info, "julia", "env-other", NULL));
+	store_commit_info_release(&info);
+	store_release(&s);
+	pw_error_release(&err);
+}
+
+/* At equal finished_at the later write is the newer: readers do not pick at random. */
+static void test_results__readers_take_the_newest_run(void **state)
+{
+	struct store s = STORE_INIT;
+	struct pw_error err = PW_ERROR_INIT;
+	struct store_results r;
+	struct store_commit_info info = STORE_COMMIT_INFO_INIT;
+	int64_t id = 0;
+	int k;
+
+	(void)state;
+	wipe();
+	make_results(&r, hash_a);
+	assert_int_equal(store_open(&s, NULL, &err), 0);
+	runs[0].finished_us = 1700000009000000LL; /* the later measurement, written first */
+	samples[0].wall_ns = 9;
+	assert_int_equal(store_results_write(&s, &r, &err), 0);
+	runs[0].finished_us = 1700000001000000LL;
+	samples[0].wall_ns = 1;
+	assert_int_equal(store_results_write(&s, &r, &err), 0);
+	for (k = 0; k < 2; k++) { /* equal finished_at: the higher id */
+		runs[0].finished_us = 1700000009000000LL;
+		samples[0].wall_ns = 100 + k;
+		assert_int_equal(store_results_write(&s, &r, &err), 0);
+	}
+	assert_int_equal(
+	        store_run_find(&s, "/srv/repo", hash_a, "julia", "spec-1", "env-test", &id, &err),
+	        0);
+	assert_int_equal(id, fixture_count("SELECT max(id) FROM runs WHERE benchmark = 'julia'"));
+	assert_int_equal(store_commit_load(&s, "/srv/repo", hash_a, &info, &err), 0);
+	assert_int_equal(info.nruns, 8);
+	assert_int_equal(info.runs[0].id, id);
+	assert_int_equal(info.runs[0].samples[0].wall_ns, 101);
+	assert_int_equal(info.runs[1].samples[0].wall_ns, 100);
+	assert_int_equal(info.runs[2].samples[0].wall_ns, 9);
+	assert_int_equal(info.runs[3].samples[0].wall_ns, 1);
+	for (k = 0; k < 8; k++)
+		assert_int_equal(info.runs[k].newest, k == 0 || k == 4);
+	store_commit_info_release(&info);
 	store_release(&s);
 	pw_error_release(&err);
 }
@@ -317,6 +382,35 @@ static void test_results__unstorable_results_are_spooled_and_replayed(void **sta
 	assert_int_equal(info.runs[0].samples[2].timed_out, 1);
 	assert_string_equal(info.runs[0].stderr_tail, "warning: x\n");
 	store_commit_info_release(&info);
+	store_release(&s);
+	strbuf_release(&path);
+	pw_error_release(&err);
+}
+
+/* A spooled measurement of a commit the store already has is added beside it. */
+static void test_results__spool_replay_appends_to_what_is_stored(void **state)
+{
+	struct store s = STORE_INIT;
+	struct pw_error err = PW_ERROR_INIT;
+	struct strbuf path = STRBUF_INIT;
+	struct store_results r;
+	size_t stored = 0, left = 0;
+
+	(void)state;
+	wipe();
+	make_results(&r, hash_a);
+	assert_int_equal(store_open(&s, NULL, &err), 0);
+	assert_int_equal(store_results_write(&s, &r, &err), 0);
+	samples[0].wall_ns = 77;
+	assert_int_equal(spool_write(&r, &path, &err), 0);
+	assert_int_equal(store_spool_replay(&s, &stored, &left, &err), 0);
+	assert_int_equal(stored, 1);
+	assert_int_equal(left, 0);
+	assert_int_equal(fixture_count("SELECT count(*) FROM runs"), 4);
+	assert_int_equal(fixture_count("SELECT count(*) FROM samples"), 10);
+	assert_int_equal(fixture_count("SELECT count(*) FROM samples WHERE wall_ns = 1000000000"),
+	                 2);
+	assert_int_equal(fixture_count("SELECT count(*) FROM samples WHERE wall_ns = 77"), 2);
 	store_release(&s);
 	strbuf_release(&path);
 	pw_error_release(&err);
@@ -463,8 +557,7 @@ static void test_results__null_env_details_keep_the_stored_ones(void **state)
 /*
  * A large batch (planned for its size, not the small-batch prepared plan)
  * is all or nothing, and stores everything once; a commit given twice is
- * stored as if written one by one: the later run replaces the earlier one,
- * its samples alone remain.
+ * stored as if written one by one: both runs are kept, the later the newer.
  */
 static void test_results__a_large_batch_stores_each_commit_once(void **state)
 {
@@ -510,8 +603,8 @@ static void test_results__a_large_batch_stores_each_commit_once(void **state)
 	if (store_results_write_many(&s, r, BATCH + 1, &err) < 0)
 		fail_msg("write_many: %s", pw_error_message(&err));
 	assert_int_equal(fixture_count("SELECT count(*) FROM commits"), BATCH);
-	assert_int_equal(fixture_count("SELECT count(*) FROM runs"), 2 * BATCH);
-	assert_int_equal(fixture_count("SELECT count(*) FROM samples"), 5 * BATCH - 3 + 2);
+	assert_int_equal(fixture_count("SELECT count(*) FROM runs"), 2 * BATCH + 1);
+	assert_int_equal(fixture_count("SELECT count(*) FROM samples"), 5 * BATCH + 2);
 	assert_int_equal(fixture_count("SELECT count(*) FROM runs r JOIN commits c ON c.id = "
 	                               "r.commit_id WHERE r.verdict = 'slower' AND "
 	                               "c.subject = 'the later description' AND "
@@ -522,16 +615,21 @@ static void test_results__a_large_batch_stores_each_commit_once(void **state)
 	assert_int_equal(fixture_count("SELECT count(*) FROM runs r WHERE (summary->'wall_ns'->>"
 	                               "'n')::int = (SELECT count(*) FROM samples x WHERE "
 	                               "x.run_id = r.id)"),
-	                 2 * BATCH);
-	/* the same batch again changes nothing but keeps every id */
-	ids = fixture_count("SELECT sum(r.id + c.id) FROM runs r JOIN commits c ON c.id = "
-	                    "r.commit_id");
+	                 2 * BATCH + 1);
+	/* the later entry of commit 4's julia is its newest run */
+	assert_int_equal(fixture_count("SELECT r.id FROM runs r JOIN commits c ON c.id = "
+	                               "r.commit_id WHERE c.hash = "
+	                               "'0000000000000000000000000000000000000004' AND "
+	                               "r.benchmark = 'julia' ORDER BY r.finished_at DESC, "
+	                               "r.id DESC LIMIT 1"),
+	                 fixture_count("SELECT id FROM runs WHERE verdict = 'slower'"));
+	/* the same batch again appends it all once more and keeps every commit's id */
+	ids = fixture_count("SELECT sum(id) FROM commits");
 	assert_int_equal(store_results_write_many(&s, r, BATCH + 1, &err), 0);
-	assert_int_equal(fixture_count("SELECT count(*) FROM runs"), 2 * BATCH);
-	assert_int_equal(fixture_count("SELECT count(*) FROM samples"), 5 * BATCH - 3 + 2);
-	assert_int_equal(fixture_count("SELECT sum(r.id + c.id) FROM runs r JOIN commits c ON "
-	                               "c.id = r.commit_id"),
-	                 ids);
+	assert_int_equal(fixture_count("SELECT count(*) FROM commits"), BATCH);
+	assert_int_equal(fixture_count("SELECT count(*) FROM runs"), 2 * (2 * BATCH + 1));
+	assert_int_equal(fixture_count("SELECT count(*) FROM samples"), 2 * (5 * BATCH + 2));
+	assert_int_equal(fixture_count("SELECT sum(id) FROM commits"), ids);
 	store_release(&s);
 	pw_error_release(&err);
 }
@@ -590,7 +688,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_results__round_trip_keeps_every_metric),
-	        cmocka_unit_test(test_results__rewriting_replaces_the_run),
+	        cmocka_unit_test(test_results__writing_a_key_again_adds_a_run_and_keeps_the_first),
+	        cmocka_unit_test(test_results__readers_take_the_newest_run),
+	        cmocka_unit_test(test_results__spool_replay_appends_to_what_is_stored),
 	        cmocka_unit_test(test_results__killed_connection_leaves_nothing_partial),
 	        cmocka_unit_test(test_results__lost_connection_is_retried),
 	        cmocka_unit_test(test_results__unstorable_results_are_spooled_and_replayed),
