@@ -16,13 +16,14 @@
 #include <string.h>
 
 #include "check.h"
+#include "judgements.h"
 #include "stats.h"
 
 #define CHECK_CALIBRATION_RUNS 10
 #define CHECK_LOOK_GROWTH      1.4
 #define CHECK_QUANTILE         0.25
 #define CHECK_ALPHA_OK         0.02 /* each side of the test that rules a change out */
-#define CHECK_MIN_FIRST_LOOK   10   /* fewer rounds can never rule a change out at CHECK_ALPHA_OK */
+#define CHECK_MIN_FIRST_LOOK   6    /* fewer rounds can never decide anything at CHECK_ALPHA_OK */
 #define CHECK_NO_ROUND         SIZE_MAX
 
 /* The rounds in which one commit ran one benchmark, parallel to its samples. */
@@ -47,6 +48,7 @@ struct comparison {
 	int live;          /* still part of the plan (a failure may retire it) */
 	int manual;        /* asked for by bisection, not derived by plan() */
 	int judged;        /* jr holds a verdict */
+	int reused;        /* the verdict was read from the store (the same push, checked before) */
 	size_t rounds;
 	struct judge_result jr;
 };
@@ -1030,14 +1032,141 @@ static int save_all(struct check_ctx *c, struct pw_error *err)
 
 	for (i = 0; i < c->n; i++) {
 		struct pw_error serr = PW_ERROR_INIT;
+		size_t k;
 
 		if (!c->jc[i].prepared || !c->jc[i].pc.nbenches)
 			continue;
+		/* a bench this check never ran (unchanged artefacts) has nothing to store */
+		for (k = 0; k < c->jc[i].pc.nbenches; k++) {
+			struct pipeline_bench *b = &c->jc[i].pc.benches[k];
+
+			if (!b->nsamples && b->verdict == VERDICT_OK) {
+				b->stored = 1;
+				b->nstored = 0;
+			}
+		}
 		if (pipeline_save(c->p, &c->jc[i].pc, &serr) < 0 && ret == 0)
 			ret = pw_error_set(err, PW_EDB, "%s", pw_error_message(&serr));
 		pw_error_release(&serr);
 	}
 	return ret;
+}
+
+static void judgement_of(const struct check_ctx *c, const struct comparison *x,
+                         struct store_judgement *j, char **details)
+{
+	json_t *d = json_pack("{s:b, s:f, s:f, s:f, s:I}", "net", x->net, "quantile", CHECK_QUANTILE,
+	                      "alpha_change", c->out->alpha_change, "alpha_ok", CHECK_ALPHA_OK,
+	                      "comparisons", (json_int_t)c->out->comparisons);
+
+	if (isfinite(x->jr.min_detectable))
+		json_object_set_new(d, "resolvable", json_real(x->jr.min_detectable));
+	*details = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(d);
+	memset(j, 0, sizeof(*j));
+	j->metric = c->out->metric;
+	j->judge = c->out->judge;
+	j->verdict = verdict_name(x->jr.verdict == VERDICT_UNSURE ? VERDICT_INCONCLUSIVE
+	                                                          : x->jr.verdict);
+	j->message = x->jr.message.len ? x->jr.message.buf : NULL;
+	j->details_json = *details;
+	j->ratio = x->jr.ratio;
+	j->ci_lo = x->jr.ci_lo;
+	j->ci_hi = x->jr.ci_hi;
+	j->p_value = x->jr.p_value;
+	j->rounds = (int64_t)x->rounds;
+}
+
+/*
+ * Every verdict this check gave, into the store's judgements (its runs are
+ * stored first): the comparisons it measured, and the commits it did not
+ * run because their artefacts were unchanged.
+ */
+static int store_judgements(struct check_ctx *c, struct pw_error *err)
+{
+	struct pw_error jerr = PW_ERROR_INIT;
+	size_t k, i;
+	int ret = 0;
+
+	for (k = 0; k < c->ncmp; k++) {
+		const struct comparison *x = &c->cmp[k];
+		struct store_judgement j;
+		char *details = NULL;
+
+		if (!x->judged || x->reused)
+			continue;
+		judgement_of(c, x, &j, &details);
+		if (pipeline_store_judgement(c->p, &c->jc[x->cand].pc, &c->jc[x->base].pc,
+		                             c->names[x->name], &j, NULL, &jerr) < 0 &&
+		    !ret)
+			ret = pw_error_set(err, PW_EDB, "%s", pw_error_message(&jerr));
+		free(details);
+		pw_error_clear(&jerr);
+	}
+	for (i = 0; i < c->n; i++)
+		for (k = 0; k < c->nnames; k++) {
+			struct comparison u;
+			struct store_judgement j;
+			char *details = NULL;
+			size_t px;
+
+			if (!is_unchanged(c, i, k))
+				continue;
+			px = proxy_of(c, i, k);
+			memset(&u, 0, sizeof(u));
+			judge_result_init(&u.jr);
+			u.base = px;
+			u.cand = i;
+			u.jr.verdict = VERDICT_UNCHANGED;
+			u.jr.ratio = u.jr.ci_lo = u.jr.ci_hi = 1;
+			strbuf_addf(&u.jr.message, "unchanged: artefacts byte-identical to %s's",
+			            c->jc[px].pc.commit.short_hash);
+			judgement_of(c, &u, &j, &details);
+			if (pipeline_store_judgement(c->p, &c->jc[i].pc, &c->jc[px].pc, c->names[k],
+			                             &j, NULL, &jerr) < 0 &&
+			    !ret)
+				ret = pw_error_set(err, PW_EDB, "%s", pw_error_message(&jerr));
+			free(details);
+			judge_result_release(&u.jr);
+			pw_error_clear(&jerr);
+		}
+	pw_error_release(&jerr);
+	return ret;
+}
+
+/*
+ * Take the verdicts this push already has in the store (same commits,
+ * baseline, benchmark, spec, environment, metric and judge) instead of
+ * measuring again: a push checked twice gets the same answer.
+ */
+static void reuse_judgements(struct check_ctx *c)
+{
+	struct store_judgement_row row = STORE_JUDGEMENT_ROW_INIT;
+	size_t k;
+
+	for (k = 0; k < c->ncmp; k++) {
+		struct comparison *x = &c->cmp[k];
+		enum verdict v;
+
+		if (!x->live || !x->open ||
+		    pipeline_find_judgement(c->p, &c->jc[x->cand].pc, &c->jc[x->base].pc,
+		                            c->names[x->name], c->out->metric, c->out->judge, &row,
+		                            NULL) < 0 ||
+		    verdict_parse(row.verdict, &v, NULL) < 0)
+			continue;
+		judge_result_release(&x->jr);
+		x->jr.verdict = v;
+		x->jr.ratio = row.ratio;
+		x->jr.ci_lo = row.ci_lo;
+		x->jr.ci_hi = row.ci_hi;
+		x->jr.p_value = row.p_value;
+		strbuf_addf(&x->jr.message, "%s (stored %s)", row.message ? row.message : row.verdict,
+		            row.created_at ? row.created_at : "earlier");
+		x->rounds = (size_t)row.rounds;
+		x->judged = x->reused = 1;
+		x->open = 0;
+	}
+	store_judgement_row_release(&row);
 }
 
 /* Calibrate every benchmark and measure until the wanted comparisons are decided. */
@@ -1048,6 +1177,12 @@ static int measure_and_judge(struct check_ctx *c, int with_each, int with_net, s
 
 	if (c->opts->metric == JUDGE_METRIC_INSTRUCTIONS)
 		return judge_counts(c, err);
+	plan(c, with_each, with_net);
+	reuse_judgements(c);
+	if (!any_open(c)) {
+		share_alpha(c);
+		return 0;
+	}
 	for (k = 0; k < c->nnames; k++)
 		if ((ret = calibrate(c, k, err)) < 0)
 			return ret;
@@ -1110,7 +1245,8 @@ int check_run(struct pipeline *p, const struct check_options *opts, struct check
 				fill_entry(&c, i, k, entry_add(out));
 	}
 	fill_net(&c);
-	ret = save_all(&c, err);
+	if ((ret = save_all(&c, err)) == 0)
+		ret = store_judgements(&c, err);
 done:
 	ctx_release(&c);
 	return ret;

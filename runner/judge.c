@@ -340,15 +340,46 @@ static void seq_message(const struct judge_seq_options *o, struct judge_result *
 	}
 }
 
+/*
+ * One-sided Mann–Whitney p-values of cand against base x scale: *slower for
+ * "the candidate is larger", *faster for "smaller" (halves of the two-sided
+ * p of the symmetric null distribution).
+ */
+static int mwu_sides(const double *base, size_t nb, const double *cand, size_t nc, double scale,
+                     double *slower, double *faster, struct pw_error *err)
+{
+	struct stats_mwu m;
+	double *scaled = malloc(nb * sizeof(*scaled));
+	size_t i;
+	int ret;
+
+	if (!scaled)
+		return pw_error_errno(err, PW_ERROR, "could not allocate %zu values", nb);
+	for (i = 0; i < nb; i++)
+		scaled[i] = base[i] * scale;
+	ret = stats_mann_whitney(cand, nc, scaled, nb, STATS_MWU_AUTO, &m, err);
+	free(scaled);
+	if (ret < 0)
+		return ret;
+	if (m.u > (double)nb * (double)nc / 2) {
+		*slower = m.p_value / 2;
+		*faster = 1 - m.p_value / 2;
+	} else {
+		*faster = m.p_value / 2;
+		*slower = m.u < (double)nb * (double)nc / 2 ? 1 - m.p_value / 2 : 0.5;
+	}
+	return 0;
+}
+
 int judge_quantile(const double *base, size_t nb, const double *cand, size_t nc,
                    const struct judge_seq_options *opts, struct judge_result *res,
                    struct pw_error *err)
 {
 	static const struct judge_seq_options defaults = JUDGE_SEQ_OPTIONS_INIT;
 	struct stats_qtest at1, up, down;
-	double t, qb, qc;
+	double t, qb, qc, m_slow, m_fast, m_up, m_down, dummy, p_slow, p_fast;
 	size_t n = nb < nc ? nb : nc;
-	int ret;
+	int ret, ruled_out;
 
 	judge_result_release(res);
 	if (!opts)
@@ -370,24 +401,32 @@ int judge_quantile(const double *base, size_t nb, const double *cand, size_t nc,
 	    (ret = stats_quantile_test(base, nb, cand, nc, 1 + t, opts->quantile, &up, err)) < 0 ||
 	    (ret = stats_quantile_test(base, nb, cand, nc, 1 / (1 + t), opts->quantile, &down,
 	                               err)) < 0 ||
+	    (ret = mwu_sides(base, nb, cand, nc, 1, &m_slow, &m_fast, err)) < 0 ||
+	    (ret = mwu_sides(base, nb, cand, nc, 1 + t, &dummy, &m_up, err)) < 0 ||
+	    (ret = mwu_sides(base, nb, cand, nc, 1 / (1 + t), &m_down, &dummy, err)) < 0 ||
 	    (ret = stats_quantile_ci(base, nb, cand, nc, opts->quantile, 1 - 2 * opts->alpha_ok,
 	                             &res->ci_lo, &res->ci_hi, err)) < 0)
 		return ret;
+	/* the two tests share each alpha (Bonferroni): the smaller p counts twice */
+	p_slow = 2 * (at1.p_slower < m_slow ? at1.p_slower : m_slow);
+	p_fast = 2 * (at1.p_faster < m_fast ? at1.p_faster : m_fast);
+	ruled_out = (up.p_faster < opts->alpha_ok / 2 && down.p_slower < opts->alpha_ok / 2) ||
+	            (m_up < opts->alpha_ok / 2 && m_down < opts->alpha_ok / 2);
 	res->n_base = nb;
 	res->n_new = nc;
 	res->ratio = qc / qb;
-	res->p_value = 2 * (at1.p_slower < at1.p_faster ? at1.p_slower : at1.p_faster);
+	res->p_value = 2 * (p_slow < p_fast ? p_slow : p_fast);
 	if (res->p_value > 1)
 		res->p_value = 1;
 	res->noise = relative_noise(base, nb);
 	res->min_detectable = (res->ci_hi / res->ci_lo > 1 ? sqrt(res->ci_hi / res->ci_lo) : 1) - 1;
 	if (n < opts->min_rounds)
 		res->verdict = VERDICT_UNSURE;
-	else if (up.p_faster < opts->alpha_ok && down.p_slower < opts->alpha_ok)
+	else if (ruled_out)
 		res->verdict = VERDICT_OK;
-	else if (at1.p_slower < opts->alpha_change && res->ratio >= 1 + t / 2)
+	else if (p_slow < opts->alpha_change && res->ratio >= 1 + t / 2)
 		res->verdict = VERDICT_SLOWER;
-	else if (at1.p_faster < opts->alpha_change && res->ratio <= 1 / (1 + t / 2))
+	else if (p_fast < opts->alpha_change && res->ratio <= 1 / (1 + t / 2))
 		res->verdict = VERDICT_FASTER;
 	else
 		res->verdict = VERDICT_UNSURE;

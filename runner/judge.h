@@ -198,24 +198,27 @@ int judge_compare_paired(const double *base, const double *cand, size_t n,
  * The sequential lower-quantile judge: the rule `perfwarden check` uses for
  * time. On a shared machine interference only ever adds time, so the lower
  * part of a benchmark's distribution stays put while its median wanders;
- * the judge therefore compares the lower quartiles (options.quantile) of
- * interleaved runs with the exact lower-quantile test (stats_quantile_test),
- * and is asked again after every few rounds until it decides:
+ * the judge therefore estimates the change as the ratio of the lower
+ * quartiles (options.quantile) of interleaved runs, and tests it with two
+ * exact tests that share each alpha (Bonferroni, each at half): the
+ * lower-quantile test (stats_quantile_test), which interference cannot fool,
+ * and Mann–Whitney, which decides large changes in few rounds. It is asked
+ * again after every few rounds until it decides:
  *  - ok: a change of the threshold's size is ruled out both ways — the
  *    candidate is significantly faster than (1 + t) x baseline and slower
- *    than baseline / (1 + t), each at alpha_ok (two one-sided tests; the
- *    reported interval at confidence 1 - 2 alpha_ok then lies inside);
- *  - slower: the candidate's lower tail is significantly slower (p_slower <
- *    alpha_change, which the caller has divided among the push's
- *    comparisons and looks) and the estimated ratio of lower quartiles is
- *    at least 1 + t / 2; faster is the mirror image;
+ *    than baseline / (1 + t), each at alpha_ok / 2, by either test (two
+ *    one-sided tests);
+ *  - slower: the candidate is significantly slower (the smaller one-sided p
+ *    of the two tests, doubled, below alpha_change — which the caller has
+ *    divided among the push's comparisons and looks) and the ratio of lower
+ *    quartiles is at least 1 + t / 2; faster is the mirror image;
  *  - otherwise unsure (measure more), or, on the final look, inconclusive:
  *    the message says how large a change the rounds could resolve.
- * res->ratio is Q(cand) / Q(base), [ci_lo, ci_hi] the test's inverted
- * interval at 1 - 2 alpha_ok, p_value the two-sided p at ratio 1,
- * min_detectable the interval's half-width (the change these rounds can
- * resolve), noise the baseline's 1.4826 MAD / median. Instruction counts
- * are not judged here (judge_compare).
+ * res->ratio is Q(cand) / Q(base), [ci_lo, ci_hi] the lower-quantile test's
+ * inverted interval at 1 - 2 alpha_ok, p_value the two-sided p at ratio 1
+ * (both tests, Bonferroni), min_detectable the interval's half-width (the
+ * change these rounds can resolve), noise the baseline's 1.4826 MAD /
+ * median. Instruction counts are not judged here (judge_compare).
  */
 struct judge_seq_options {
 	double threshold;    /* t */
@@ -226,10 +229,10 @@ struct judge_seq_options {
 	int final_look;      /* the budget is spent: unsure becomes inconclusive */
 };
 
-#define JUDGE_SEQ_OPTIONS_INIT { 0.02, 0.25, 1e-4, 0.01, 6, 0 }
+#define JUDGE_SEQ_OPTIONS_INIT { 0.02, 0.25, 1e-4, 0.02, 6, 0 }
 
 /* The judge's name as stored with its verdicts. */
-#define JUDGE_SEQ_NAME "lower-quartile-seq/1"
+#define JUDGE_SEQ_NAME "lower-quartile-seq/2"
 
 int judge_quantile(const double *base, size_t nb, const double *cand, size_t nc,
                    const struct judge_seq_options *opts, struct judge_result *res,

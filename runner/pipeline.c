@@ -711,13 +711,12 @@ static int load_stored(struct pipeline *p, struct pipeline_commit *pc, struct pw
 			if (m) {
 				json_t *ins = json_object_get(m, "instructions");
 
-				if (json_is_integer(ins))
+				/* counts from before the whole process tree was counted are not reused */
+				if (json_is_integer(ins) && json_object_get(m, "instructions_counted"))
 					b->instructions = json_integer_value(ins);
 				json_object_del(m, "earlier_samples");
 				json_decref(b->metadata);
 				b->metadata = m;
-				/* stored already, with the run it came with */
-				b->judgement_stored = json_object_get(m, "judgement");
 			}
 		}
 		if ((p->opts.flags & PIPELINE_INSTRUCTIONS) && b->instructions == SAMPLE_ABSENT &&
@@ -890,56 +889,6 @@ int pipeline_measure_more(struct pipeline *p, struct pipeline_commit *pc, size_t
 	return run_bench(p, pc, b, 0, n, err);
 }
 
-static double json_number_or_nan(const json_t *x)
-{
-	return json_is_number(x) ? json_number_value(x) : NAN;
-}
-
-/*
- * Transitional (see pipeline.h): store the judgement runner/check left in a
- * bench's metadata, once, as a judgements row; never as the run's verdict.
- */
-static void save_check_judgements(struct pipeline *p, struct pipeline_commit *pc)
-{
-	size_t i;
-
-	for (i = 0; i < pc->nbenches; i++) {
-		struct pipeline_bench *b = &pc->benches[i];
-		const json_t *jm = json_object_get(b->metadata, "judgement");
-		const json_t *ci = json_object_get(jm, "ci");
-		struct store_judgement j;
-		struct pw_error err = PW_ERROR_INIT;
-		char *details;
-
-		if (!json_is_object(jm) || jm == b->judgement_stored ||
-		    !json_string_value(json_object_get(jm, "verdict")))
-			continue;
-		memset(&j, 0, sizeof(j));
-		details = json_dumps(jm, JSON_COMPACT | JSON_SORT_KEYS);
-		j.repo_location = p->location.buf;
-		j.candidate = pc->commit.hash;
-		j.baseline = json_string_value(json_object_get(jm, "baseline"));
-		j.benchmark = b->name;
-		j.fingerprint = p->fingerprint.buf;
-		j.spec_hash = pc->spec->hash;
-		j.metric = "unspecified";
-		j.judge = "check-metadata/0";
-		j.verdict = json_string_value(json_object_get(jm, "verdict"));
-		j.message = json_string_value(json_object_get(jm, "message"));
-		j.details_json = details;
-		j.ratio = json_number_or_nan(json_object_get(jm, "ratio"));
-		j.ci_lo = json_number_or_nan(json_array_get(ci, 0));
-		j.ci_hi = json_number_or_nan(json_array_get(ci, 1));
-		j.p_value = json_number_or_nan(json_object_get(jm, "p_value"));
-		if (store_judgement_add(&p->store, &j, NULL, &err) < 0)
-			progress(p, "%s", pw_error_message(&err));
-		else
-			b->judgement_stored = jm;
-		free(details);
-		pw_error_release(&err);
-	}
-}
-
 int pipeline_save(struct pipeline *p, struct pipeline_commit *pc, struct pw_error *err)
 {
 	struct store_run_result *runs = NULL;
@@ -1024,7 +973,6 @@ int pipeline_save(struct pipeline *p, struct pipeline_commit *pc, struct pw_erro
 	}
 done:
 	if (!ret)
-		save_check_judgements(p, pc);
 	for (i = 0; i < n; i++)
 		free(meta[i]);
 	free(meta);
@@ -1036,11 +984,42 @@ done:
 	return ret;
 }
 
+/* The repository, the commit and this environment in the store (created when new). */
+static int store_commit_known(struct pipeline *p, const struct pipeline_commit *pc,
+			      struct pw_error *err)
+{
+	struct store_commit_meta meta;
+	const char **parents = calloc(pc->commit.nparents + 1, sizeof(*parents));
+	int64_t repo_id, id;
+	size_t i;
+	int ret;
+
+	if (!parents)
+		abort();
+	for (i = 0; i < pc->commit.nparents; i++)
+		parents[i] = pc->commit.parents[i];
+	memset(&meta, 0, sizeof(meta));
+	meta.hash = pc->commit.hash;
+	meta.parents = parents;
+	meta.nparents = pc->commit.nparents;
+	meta.author = pc->commit.author_name;
+	meta.email = pc->commit.author_email;
+	meta.author_time = pc->commit.author_time;
+	meta.subject = pc->commit.subject;
+	if ((ret = store_repository_upsert(&p->store, p->location.buf, p->name.buf, &repo_id, err)) ==
+		    0 &&
+	    (ret = store_commit_upsert(&p->store, repo_id, &meta, &id, err)) == 0)
+		ret = store_environment_upsert(&p->store, p->fingerprint.buf, NULL, &id, err);
+	free(parents);
+	return ret;
+}
+
 int pipeline_store_judgement(struct pipeline *p, const struct pipeline_commit *cand,
 			     const struct pipeline_commit *base, const char *benchmark,
 			     const struct store_judgement *j, int64_t *id, struct pw_error *err)
 {
 	struct store_judgement full = *j;
+	int ret;
 
 	if (!p->has_store)
 		return 0;
@@ -1049,6 +1028,10 @@ int pipeline_store_judgement(struct pipeline *p, const struct pipeline_commit *c
 				    "could not store the judgement of '%s' on %s: the commit has no "
 				    "spec",
 				    benchmark, cand->commit.short_hash);
+	/* a commit judged without being run (unchanged artefacts) has no run to bring it */
+	if ((ret = store_commit_known(p, cand, err)) < 0 ||
+	    (base && (ret = store_commit_known(p, base, err)) < 0))
+		return ret;
 	full.repo_location = p->location.buf;
 	full.candidate = cand->commit.hash;
 	full.baseline = base ? base->commit.hash : NULL;
@@ -1056,4 +1039,17 @@ int pipeline_store_judgement(struct pipeline *p, const struct pipeline_commit *c
 	full.fingerprint = p->fingerprint.buf;
 	full.spec_hash = cand->spec->hash;
 	return store_judgement_add(&p->store, &full, id, err);
+}
+
+int pipeline_find_judgement(struct pipeline *p, const struct pipeline_commit *cand,
+			    const struct pipeline_commit *base, const char *benchmark,
+			    const char *metric, const char *judge, struct store_judgement_row *out,
+			    struct pw_error *err)
+{
+	store_judgement_row_release(out);
+	if (!p->has_store || (p->opts.flags & PIPELINE_FORCE) || !cand->spec)
+		return pw_error_set(err, PW_ENOTFOUND, "no stored judgement to reuse");
+	return store_judgement_find(&p->store, p->location.buf, cand->commit.hash,
+				    base ? base->commit.hash : NULL, benchmark, p->fingerprint.buf,
+				    cand->spec->hash, metric, judge, out, err);
 }

@@ -68,17 +68,9 @@ struct pipeline_bench {
 	struct strbuf stderr_tail;
 	json_t *metadata;       /* stored with the run: cpu, aslr, judgement...; owned */
 	int reused;             /* loaded from the store instead of measured */
-	/*
-	 * Set by runner/check; never stored as the run's verdict (a run's verdict
-	 * is the measurement's). Verdicts go to the store through
-	 * pipeline_store_judgement().
-	 */
-	int judged;
-	enum verdict judgement; /* ok, slower or faster against the baseline */
 	/* pipeline_save()'s bookkeeping: whether this measurement has a stored run, */
 	int stored;
 	size_t nstored; /* and how many of `samples` (the first ones) are in the store */
-	const json_t *judgement_stored; /* metadata's "judgement" last stored (transitional) */
 };
 
 /* One commit's results. */
@@ -188,13 +180,6 @@ int pipeline_measure_more(struct pipeline *p, struct pipeline_commit *pc, size_t
  * benchmark with nothing new writes nothing. Runs reused from the store are
  * not written again. Errors as store_results_save() (spooled: PW_EDB, and the
  * samples count as stored, since the replay will append them).
- *
- * Transitional, until runner/check stores its verdicts itself through
- * pipeline_store_judgement(): a benchmark whose metadata holds a "judgement"
- * object (runner/check's record_judgement) not stored yet gets it appended to
- * the judgements table (judge "check-metadata/0", metric "unspecified": the
- * pipeline cannot know which one was judged). Its failure does not fail the
- * save; it is reported through progress.
  */
 int pipeline_save(struct pipeline *p, struct pipeline_commit *pc, struct pw_error *err);
 
@@ -204,13 +189,25 @@ int pipeline_save(struct pipeline *p, struct pipeline_commit *pc, struct pw_erro
  * details are used as given, and the rest is filled here — the repository's
  * location, both commits' hashes, the benchmark, this machine's fingerprint
  * and `cand`'s spec hash — so it matches the runs pipeline_save() wrote. The
- * candidate's (and baseline's) runs must be stored first: PW_ENOTFOUND
- * otherwise (e.g. when they were spooled). 0 without doing anything under
+ * repository, both commits and this environment are added to the store when
+ * it lacks them (a commit judged `unchanged` has no run). 0 without doing anything under
  * PIPELINE_NO_STORE; `id` (may be NULL) gets the judgement's id. Errors as
  * store_judgement_add().
  */
 int pipeline_store_judgement(struct pipeline *p, const struct pipeline_commit *cand,
 			     const struct pipeline_commit *base, const char *benchmark,
 			     const struct store_judgement *j, int64_t *id, struct pw_error *err);
+
+/*
+ * The newest stored judgement of benchmark `benchmark` of `cand` against
+ * `base` by `judge` on `metric`, in this environment with `cand`'s spec, so
+ * that checking the same push again gives the same verdicts without
+ * measuring. PW_ENOTFOUND when there is none (always under PIPELINE_NO_STORE
+ * or PIPELINE_FORCE). `out` is released first; the caller releases it.
+ */
+int pipeline_find_judgement(struct pipeline *p, const struct pipeline_commit *cand,
+			    const struct pipeline_commit *base, const char *benchmark,
+			    const char *metric, const char *judge, struct store_judgement_row *out,
+			    struct pw_error *err);
 
 #endif

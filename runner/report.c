@@ -153,8 +153,7 @@ void report_run_table(const struct pipeline_commit *pcs, size_t n, struct strbuf
 				strbuf_addstr(&iqr, "-");
 			strbuf_addf(&runs, "%zu%s", b->nsamples, b->reused ? " (stored)" : "");
 			table_row(&t, pc->commit.short_hash, b->name, med.buf, min.buf, iqr.buf, runs.buf,
-				  verdict_name(b->verdict == VERDICT_OK && b->judged ? b->judgement
-										       : b->verdict));
+				  verdict_name(b->verdict));
 			strbuf_release(&med);
 			strbuf_release(&min);
 			strbuf_release(&iqr);
