@@ -5,6 +5,7 @@
  * identical, reading it `unchanged`.
  */
 #include <dirent.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -63,20 +64,27 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Whether the file starts like an ELF object or an ar archive. */
+/*
+ * Whether the file is an ELF executable or shared library: what a benchmark
+ * runs. Objects and archives are intermediates; what of them matters is in
+ * the programs linked from them.
+ */
 static int is_binary_artefact(const char *path)
 {
-	unsigned char head[8];
+	unsigned char head[18];
 	ssize_t got;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	unsigned type;
 
 	if (fd < 0)
 		return 0;
 	got = read(fd, head, sizeof(head));
 	close(fd);
-	if (got >= 4 && !memcmp(head, "\177ELF", 4))
-		return 1;
-	return got == 8 && !memcmp(head, "!<arch>\n", 8);
+	if (got < (ssize_t)sizeof(head) || memcmp(head, ELFMAG, SELFMAG))
+		return 0;
+	type = head[EI_DATA] == ELFDATA2MSB ? (unsigned)head[16] << 8 | head[17]
+	                                    : (unsigned)head[17] << 8 | head[16];
+	return type == ET_EXEC || type == ET_DYN;
 }
 
 /* Every ELF file and archive under dir (recursively, .git skipped). */
@@ -237,6 +245,61 @@ static void mask_build_ids(unsigned char *buf, size_t len)
 	}
 }
 
+/*
+ * Hash what of an ELF file is loaded when it runs: the header's type,
+ * machine and entry point, and every SHF_ALLOC section's address, size,
+ * flags and bytes. Debug information, symbol tables and comments are left
+ * out: they do not run, and the linker lays their strings out in an order
+ * that depends on the build directory's name. 1 when hashed so, 0 when the
+ * file is not an ELF file this can read (the caller hashes it whole).
+ */
+#define DIGEST_ELF(Ehdr, Shdr)                                                                     \
+	do {                                                                                       \
+		const Ehdr *eh = (const Ehdr *)(const void *)buf;                                  \
+		size_t k;                                                                          \
+                                                                                                   \
+		if (len < sizeof(Ehdr) || eh->e_shentsize != sizeof(Shdr) || eh->e_shoff > len ||  \
+		    (size_t)eh->e_shnum * sizeof(Shdr) > len - eh->e_shoff)                        \
+			return 0;                                                                  \
+		EVP_DigestUpdate(md, &eh->e_type, sizeof(eh->e_type));                             \
+		EVP_DigestUpdate(md, &eh->e_machine, sizeof(eh->e_machine));                       \
+		EVP_DigestUpdate(md, &eh->e_entry, sizeof(eh->e_entry));                           \
+		for (k = 0; k < eh->e_shnum; k++) {                                                \
+			Shdr sh;                                                                   \
+                                                                                                   \
+			memcpy(&sh, buf + eh->e_shoff + k * sizeof(Shdr), sizeof(sh));             \
+			if (!(sh.sh_flags & SHF_ALLOC))                                            \
+				continue;                                                          \
+			EVP_DigestUpdate(md, &sh.sh_type, sizeof(sh.sh_type));                     \
+			EVP_DigestUpdate(md, &sh.sh_flags, sizeof(sh.sh_flags));                   \
+			EVP_DigestUpdate(md, &sh.sh_addr, sizeof(sh.sh_addr));                     \
+			EVP_DigestUpdate(md, &sh.sh_size, sizeof(sh.sh_size));                     \
+			if (sh.sh_type == SHT_NOBITS)                                              \
+				continue;                                                          \
+			if (sh.sh_offset > len || sh.sh_size > len - sh.sh_offset)                 \
+				return 0;                                                          \
+			EVP_DigestUpdate(md, buf + sh.sh_offset, sh.sh_size);                      \
+		}                                                                                  \
+		return 1;                                                                          \
+	} while (0)
+
+static int digest_elf(EVP_MD_CTX *md, const unsigned char *buf, size_t len)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const unsigned char native = ELFDATA2LSB;
+#else
+	const unsigned char native = ELFDATA2MSB;
+#endif
+
+	if (len < EI_NIDENT || memcmp(buf, ELFMAG, SELFMAG) || buf[EI_DATA] != native)
+		return 0;
+	if (buf[EI_CLASS] == ELFCLASS64)
+		DIGEST_ELF(Elf64_Ehdr, Elf64_Shdr);
+	if (buf[EI_CLASS] == ELFCLASS32)
+		DIGEST_ELF(Elf32_Ehdr, Elf32_Shdr);
+	return 0;
+}
+
 int artefact_digest(const char *worktree, const char *hash, const char *patterns,
                     const char *const *commands, struct artefact_digest *out, struct pw_error *err)
 {
@@ -290,8 +353,10 @@ int artefact_digest(const char *worktree, const char *hash, const char *patterns
 			mask(content.buf, content.len, hash);
 		mask_build_ids((unsigned char *)content.buf, content.len);
 		EVP_DigestUpdate(md, files.paths[i], strlen(files.paths[i]) + 1);
-		EVP_DigestUpdate(md, &content.len, sizeof(content.len));
-		EVP_DigestUpdate(md, content.buf, content.len);
+		if (!digest_elf(md, (const unsigned char *)content.buf, content.len)) {
+			EVP_DigestUpdate(md, &content.len, sizeof(content.len));
+			EVP_DigestUpdate(md, content.buf, content.len);
+		}
 		strbuf_addf(&out->names, "%s\n", files.paths[i]);
 	}
 	if (EVP_DigestFinal_ex(md, sum, &sumlen) != 1) {

@@ -12,18 +12,21 @@
  *
  * The artefacts are the files matching `patterns` (the spec's
  * `[build] artifacts`, space-separated globs relative to the worktree) or,
- * when there are none, what the build evidently made: every ELF file and
- * `ar` archive under the worktree (executables, shared libraries, objects;
- * `.git` is skipped), plus every file of the worktree that `command` (the
- * benchmark's command line) names, such as a script or an input file.
+ * when there are none, what the build evidently made to be run: every ELF
+ * executable and shared library under the worktree (`.git` skipped), plus
+ * every file of the worktree that a benchmark's command line names, such as
+ * a script or an input file.
  *
  * Each commit is built in its own worktree, whose path the build may embed
  * (debug information, __FILE__, rpaths), and the linker's build-id hashes
  * those bytes too. So before hashing, every occurrence of the worktree's
- * path and of the commit's hash is replaced by a fixed token, and the
- * descriptor of every GNU build-id note is zeroed: two builds of the same
- * sources in two worktrees then give the same digest, while any other byte
- * of difference gives another.
+ * path and of the commit's hash is replaced by a fixed token, the
+ * descriptor of every GNU build-id note is zeroed, and of an ELF file only
+ * what is loaded to run it counts (its SHF_ALLOC sections: code, data,
+ * read-only data — not debug information, whose string tables the linker
+ * orders by the directory's name). Two builds of the same sources in two
+ * worktrees then give the same digest, while any byte of difference in what
+ * runs gives another.
  */
 struct artefact_digest {
 	char hex[65];        /* SHA-256 of the sorted files' names and contents */

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -726,10 +727,203 @@ static void test_judge__bisect_refuses_wrong_reports(void **state)
 	pw_error_release(&err);
 }
 
+/* ---- the sequential lower-quartile judge ---- */
+
+/* The looks `perfwarden check` takes with its defaults, and a push of 31 comparisons. */
+static const size_t seq_looks[] = { 6, 10, 14, 20, 28, 40 };
+#define SEQ_ALPHA_CHANGE (0.05 / (2.0 * 31 * 6))
+
+/* Judge the first n rounds at each look until decided; the verdict and the rounds it took. */
+static enum verdict judge_sequentially(const double *base, const double *cand, size_t avail,
+                                       double threshold, size_t *rounds)
+{
+	struct judge_seq_options o = JUDGE_SEQ_OPTIONS_INIT;
+	struct judge_result r;
+	enum verdict v = VERDICT_UNSURE;
+	size_t i;
+
+	o.threshold = threshold;
+	o.alpha_change = SEQ_ALPHA_CHANGE;
+	judge_result_init(&r);
+	for (i = 0; i < sizeof(seq_looks) / sizeof(seq_looks[0]) && seq_looks[i] <= avail; i++) {
+		o.final_look = i + 1 == sizeof(seq_looks) / sizeof(seq_looks[0]) ||
+		               seq_looks[i + 1] > avail;
+		assert_int_equal(judge_quantile(base, seq_looks[i], cand, seq_looks[i], &o, &r, NULL), 0);
+		v = r.verdict;
+		*rounds = seq_looks[i];
+		if (v != VERDICT_UNSURE)
+			break;
+	}
+	judge_result_release(&r);
+	return v;
+}
+
+/*
+ * Interleaved rounds on a shared machine: a floor with 0.3% jitter, and bursts
+ * of interference that last a few rounds and hit both commits of a round
+ * alike or either one, adding 5-40%.
+ */
+static void rounds_with_bursts(double *base, double *cand, size_t n, double shift, uint64_t seed,
+                               double burst_rate)
+{
+	struct stats_rng rng;
+	int burst = 0;
+	size_t i;
+
+	stats_rng_seed(&rng, seed);
+	for (i = 0; i < n; i++) {
+		if (stats_rng_uniform(&rng) < 0.3)
+			burst = stats_rng_uniform(&rng) < burst_rate;
+		base[i] = 100e6 * (1 + 0.003 * fabs(stats_rng_normal(&rng)));
+		cand[i] = 100e6 * shift * (1 + 0.003 * fabs(stats_rng_normal(&rng)));
+		if (burst && stats_rng_uniform(&rng) < 0.8)
+			base[i] *= 1.05 + 0.35 * stats_rng_uniform(&rng);
+		if (burst && stats_rng_uniform(&rng) < 0.8)
+			cand[i] *= 1.05 + 0.35 * stats_rng_uniform(&rng);
+	}
+}
+
+static void test_judge__quantile_finds_a_two_percent_slowdown_through_bursts(void **state)
+{
+	double base[40], cand[40];
+	size_t rounds, seed, found = 0;
+
+	(void)state;
+	for (seed = 1; seed <= 20; seed++) {
+		rounds_with_bursts(base, cand, 40, 1.025, seed, 0.4);
+		if (judge_sequentially(base, cand, 40, 0.02, &rounds) == VERDICT_SLOWER)
+			found++;
+		else
+			assert_int_not_equal(judge_sequentially(base, cand, 40, 0.02, &rounds),
+			                     VERDICT_OK);
+	}
+	assert_true(found >= 18);
+}
+
+static void test_judge__quantile_calls_identical_commits_ok_and_never_slower(void **state)
+{
+	double base[40], cand[40];
+	size_t rounds, seed, ok = 0, total_rounds = 0;
+
+	(void)state;
+	for (seed = 100; seed < 140; seed++) {
+		enum verdict v;
+
+		rounds_with_bursts(base, cand, 40, 1.0, seed, 0.4);
+		v = judge_sequentially(base, cand, 40, 0.02, &rounds);
+		assert_true(v == VERDICT_OK || v == VERDICT_INCONCLUSIVE);
+		ok += v == VERDICT_OK;
+		total_rounds += rounds;
+	}
+	assert_true(ok >= 36);
+	assert_true(total_rounds < 40 * 20); /* a clear ok never costs the whole budget */
+}
+
+static void test_judge__quantile_is_not_fooled_by_a_burst_on_one_side(void **state)
+{
+	struct judge_seq_options o = JUDGE_SEQ_OPTIONS_INIT;
+	struct judge_result r;
+	double base[20], cand[20];
+	size_t i;
+
+	(void)state;
+	/* the candidate's first 12 runs were all hit by a neighbour: the median moves by 20% */
+	rounds_with_bursts(base, cand, 20, 1.0, 7, 0);
+	for (i = 0; i < 12; i++)
+		cand[i] *= 1.2;
+	judge_result_init(&r);
+	o.alpha_change = SEQ_ALPHA_CHANGE;
+	assert_int_equal(judge_quantile(base, 20, cand, 20, &o, &r, NULL), 0);
+	assert_int_not_equal(r.verdict, VERDICT_SLOWER);
+	assert_true(r.ratio < 1.01);
+	judge_result_release(&r);
+}
+
+static void test_judge__quantile_says_inconclusive_with_what_it_could_resolve(void **state)
+{
+	struct judge_seq_options o = JUDGE_SEQ_OPTIONS_INIT;
+	struct judge_result r;
+	double base[8], cand[8];
+
+	(void)state;
+	rounds_with_bursts(base, cand, 8, 1.0, 3, 0.9);
+	o.threshold = 0.001; /* far below what 8 noisy rounds resolve */
+	o.final_look = 1;
+	judge_result_init(&r);
+	assert_int_equal(judge_quantile(base, 8, cand, 8, &o, &r, NULL), 0);
+	assert_int_equal(r.verdict, VERDICT_INCONCLUSIVE);
+	assert_true(r.min_detectable > 0.001);
+	assert_non_null(strstr(r.message.buf, "resolve"));
+	o.final_look = 0;
+	assert_int_equal(judge_quantile(base, 8, cand, 8, &o, &r, NULL), 0);
+	assert_int_equal(r.verdict, VERDICT_UNSURE);
+	o.quantile = 0;
+	assert_int_equal(judge_quantile(base, 8, cand, 8, &o, &r, NULL), PW_EINVALID);
+	judge_result_release(&r);
+}
+
+/*
+ * Recorded on this project's 2-core VM (tests/runner/data/rounds-*.txt): four
+ * programs run in interleaved rounds, a and a2 the same binary, b with 2% and
+ * c with 5% more loop iterations; once with the other core idle, once with a
+ * busy loop on it. Every window of 40 rounds, judged as check would.
+ */
+static size_t read_rounds(const char *name, double cols[4][128])
+{
+	char path[1024], line[256];
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tests/runner/data/%s", PERFWARDEN_SOURCE_DIR, name);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (n < 128 && fgets(line, sizeof(line), f))
+		if (line[0] != '#' &&
+		    sscanf(line, "%lf %lf %lf %lf", &cols[0][n], &cols[1][n], &cols[2][n], &cols[3][n]) == 4)
+			n++;
+	fclose(f);
+	return n;
+}
+
+static void test_judge__quantile_on_recorded_rounds(void **state)
+{
+	static const char *const files[] = { "rounds-idle.txt", "rounds-loaded.txt" };
+	static double cols[4][128];
+	size_t fi, s, n, rounds, windows = 0, found5 = 0, found2 = 0, same_ok = 0;
+
+	(void)state;
+	for (fi = 0; fi < 2; fi++) {
+		n = read_rounds(files[fi], cols);
+		assert_true(n >= 100);
+		for (s = 0; s + 40 <= n; s += 10) {
+			enum verdict same = judge_sequentially(cols[0] + s, cols[1] + s, 40, 0.02, &rounds);
+			enum verdict two = judge_sequentially(cols[0] + s, cols[2] + s, 40, 0.02, &rounds);
+			enum verdict five = judge_sequentially(cols[0] + s, cols[3] + s, 40, 0.02, &rounds);
+			enum verdict undo = judge_sequentially(cols[3] + s, cols[0] + s, 40, 0.02, &rounds);
+
+			windows++;
+			assert_true(same == VERDICT_OK || same == VERDICT_INCONCLUSIVE);
+			assert_true(two == VERDICT_SLOWER || two == VERDICT_INCONCLUSIVE);
+			assert_true(undo == VERDICT_FASTER);
+			same_ok += same == VERDICT_OK;
+			found2 += two == VERDICT_SLOWER;
+			found5 += five == VERDICT_SLOWER;
+		}
+	}
+	assert_int_equal(found5, windows);
+	assert_true(same_ok * 10 >= windows * 9);
+	assert_true(found2 * 10 >= windows * 7);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_judge__verdict_names_round_trip),
+	        cmocka_unit_test(test_judge__quantile_finds_a_two_percent_slowdown_through_bursts),
+	        cmocka_unit_test(test_judge__quantile_calls_identical_commits_ok_and_never_slower),
+	        cmocka_unit_test(test_judge__quantile_is_not_fooled_by_a_burst_on_one_side),
+	        cmocka_unit_test(test_judge__quantile_says_inconclusive_with_what_it_could_resolve),
+	        cmocka_unit_test(test_judge__quantile_on_recorded_rounds),
 	        cmocka_unit_test(test_judge__only_broken_commits_are_failures),
 	        cmocka_unit_test(test_judge__identical_distributions_are_ok),
 	        cmocka_unit_test(test_judge__five_percent_slower_with_noise_is_slower),

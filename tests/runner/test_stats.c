@@ -619,6 +619,103 @@ static void test_stats__change_points_handle_short_and_bad_series(void **state)
 	pw_error_release(&err);
 }
 
+/* hypergeom.cdf(x, M, n, N) and hypergeom.sf(x - 1, M, n, N) from scipy.stats (SciPy 1.10.1) */
+static void test_stats__hypergeometric_tails_match_scipy(void **state)
+{
+	static const struct {
+		size_t x, total, marked, draws;
+		double cdf, sf;
+	} cases[] = {
+		{ 0, 12, 6, 3, 0.0909090909090909, 1 },
+		{ 1, 40, 20, 10, 0.00418086708409289, 0.999782040104621 },
+		{ 3, 40, 20, 10, 0.136671523768298, 0.967583419196322 },
+		{ 0, 48, 24, 12, 3.88145957231534e-05, 1 },
+		{ 7, 80, 40, 20, 0.0980399682072125, 0.965417472013756 },
+		{ 12, 200, 100, 50, 1.65574323305216e-05, 0.999996565469231 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_close(stats_hypergeom_cdf(cases[i].x, cases[i].total, cases[i].marked,
+		                                 cases[i].draws),
+		             cases[i].cdf, 1e-9);
+		assert_close(stats_hypergeom_sf(cases[i].x, cases[i].total, cases[i].marked,
+		                                cases[i].draws),
+		             cases[i].sf, 1e-9);
+	}
+	assert_close(stats_hypergeom_cdf(10, 40, 20, 10), 1, 1e-12);
+	assert_close(stats_hypergeom_sf(11, 40, 20, 10), 0, 1e-12);
+}
+
+static void test_stats__quantile_test_counts_the_candidate_in_the_lower_part(void **state)
+{
+	static const double base[] = { 1, 2, 3, 4, 5, 6 };
+	static const double cand[] = { 3.5, 4.5, 5.5, 6.5, 7.5, 8.5 };
+	struct stats_qtest t;
+
+	(void)state;
+	/* 12 values, k = 3: the three lowest (1, 2, 3) are all the baseline's */
+	assert_int_equal(stats_quantile_test(base, 6, cand, 6, 1, 0.25, &t, NULL), 0);
+	assert_int_equal(t.n, 12);
+	assert_int_equal(t.k, 3);
+	assert_int_equal(t.x_tie_cand, 0);
+	assert_int_equal(t.x_tie_base, 0);
+	assert_close(t.p_slower, 0.0909090909090909, 1e-12); /* hypergeom.cdf(0, 12, 6, 3) */
+	assert_close(t.p_faster, 1, 1e-12);
+	/* scaled by 10 the baseline is all above: the candidate fills the lower part */
+	assert_int_equal(stats_quantile_test(base, 6, cand, 6, 10, 0.25, &t, NULL), 0);
+	assert_int_equal(t.x_tie_base, 3);
+	assert_close(t.p_faster, 0.0909090909090909, 1e-12);
+}
+
+static void test_stats__quantile_test_counts_ties_against_the_claim(void **state)
+{
+	static const double base[] = { 1, 2, 2, 9 };
+	static const double cand[] = { 2, 2, 5, 9 };
+	struct stats_qtest t;
+
+	(void)state;
+	/* k = 2 of 8: value 1 is the baseline's, then four tied 2s */
+	assert_int_equal(stats_quantile_test(base, 4, cand, 4, 1, 0.25, &t, NULL), 0);
+	assert_int_equal(t.x_tie_cand, 1); /* ties counted for the candidate */
+	assert_int_equal(t.x_tie_base, 0); /* ties counted for the baseline */
+	assert_close(t.p_slower, 1 - 6.0 / 28, 1e-12); /* 1 - C(4,2) / C(8,2) */
+	assert_close(t.p_faster, 1, 1e-12);
+	assert_int_equal(stats_quantile_test(base, 4, cand, 4, 0, 0.25, &t, NULL), PW_EINVALID);
+	assert_int_equal(stats_quantile_test(base, 4, cand, 4, 1, 1, &t, NULL), PW_EINVALID);
+	assert_int_equal(stats_quantile_test(base, 0, cand, 4, 1, 0.25, &t, NULL), PW_EINVALID);
+}
+
+/* One-sided noise: a floor with small jitter, and bursts that only add time. */
+static void one_sided(double *x, size_t n, double level, uint64_t seed, double burst_rate)
+{
+	struct stats_rng rng;
+	size_t i;
+
+	stats_rng_seed(&rng, seed);
+	for (i = 0; i < n; i++) {
+		x[i] = level * (1 + 0.003 * fabs(stats_rng_normal(&rng)));
+		if (stats_rng_uniform(&rng) < burst_rate)
+			x[i] *= 1 + 0.3 * stats_rng_uniform(&rng);
+	}
+}
+
+static void test_stats__quantile_interval_holds_the_ratio_through_bursts(void **state)
+{
+	double base[30], cand[30], lo, hi;
+
+	(void)state;
+	one_sided(base, 30, 100, 1, 0.4);
+	one_sided(cand, 30, 103, 2, 0.4);
+	assert_int_equal(stats_quantile_ci(base, 30, cand, 30, 0.25, 0.96, &lo, &hi, NULL), 0);
+	assert_true(lo < 1.03 && 1.03 < hi);
+	assert_true(lo > 1.01 && hi < 1.05); /* 40% of runs hit, yet a 3% change is pinned */
+	/* the median is fooled far more easily: the same data, a wider spread */
+	assert_int_equal(stats_quantile_ci(base, 30, base, 30, 0.25, 0.96, &lo, &hi, NULL), 0);
+	assert_true(lo < 1 && 1 < hi);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -645,6 +742,10 @@ int main(void)
 	        cmocka_unit_test(test_stats__change_points_find_a_drift_of_small_steps),
 	        cmocka_unit_test(test_stats__change_points_stay_quiet_on_noise),
 	        cmocka_unit_test(test_stats__change_points_handle_short_and_bad_series),
+	        cmocka_unit_test(test_stats__hypergeometric_tails_match_scipy),
+	        cmocka_unit_test(test_stats__quantile_test_counts_the_candidate_in_the_lower_part),
+	        cmocka_unit_test(test_stats__quantile_test_counts_ties_against_the_claim),
+	        cmocka_unit_test(test_stats__quantile_interval_holds_the_ratio_through_bursts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
