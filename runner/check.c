@@ -35,9 +35,8 @@ struct track {
 struct judged_commit {
 	struct pipeline_commit pc;
 	int prepared;
-	int built;             /* built by this check (not only read) */
-	struct track *tracks;  /* one per benchmark of pc */
-	int64_t *instructions; /* per benchmark: cachegrind's count, or SAMPLE_ABSENT */
+	int built;            /* built by this check (not only read) */
+	struct track *tracks; /* one per benchmark of pc */
 };
 
 struct comparison {
@@ -155,7 +154,6 @@ static void judged_release(struct judged_commit *jc, size_t n)
 		for (k = 0; jc[i].tracks && k < jc[i].pc.nbenches; k++)
 			free(jc[i].tracks[k].round);
 		free(jc[i].tracks);
-		free(jc[i].instructions);
 		pipeline_commit_release(&jc[i].pc);
 	}
 	free(jc);
@@ -175,17 +173,19 @@ static int prepare(struct check_ctx *c, size_t i, struct pw_error *err)
 		return ret;
 	j->prepared = j->built = 1;
 	j->tracks = calloc(j->pc.nbenches ? j->pc.nbenches : 1, sizeof(*j->tracks));
-	j->instructions = calloc(j->pc.nbenches ? j->pc.nbenches : 1, sizeof(*j->instructions));
-	if (!j->tracks || !j->instructions)
+	if (!j->tracks)
 		abort();
 	for (k = 0; k < j->pc.nbenches; k++) {
-		j->instructions[k] = SAMPLE_ABSENT;
 		if (!(pipeline_flags(c->p) & PIPELINE_INSTRUCTIONS) &&
 		    c->opts->metric != JUDGE_METRIC_INSTRUCTIONS)
 			continue;
-		if ((ret = pipeline_count_instructions(c->p, &j->pc, k, err)) < 0)
+		/* the judge needs the counts now; beside time they come from the spare cpu */
+		if (c->opts->metric == JUDGE_METRIC_INSTRUCTIONS)
+			ret = pipeline_count_instructions(c->p, &j->pc, k, err);
+		else
+			ret = pipeline_count_start(c->p, &j->pc, k, err);
+		if (ret < 0)
 			return ret;
-		j->instructions[k] = j->pc.benches[k].instructions;
 	}
 	return 0;
 }
@@ -621,13 +621,6 @@ static int calibrate(struct check_ctx *c, size_t name, struct pw_error *err)
 	cal->max_rounds = max;
 	cal->resolvable = resolvable(v, n, max);
 	t = sb->threshold;
-	/* the interval narrows like 1 / sqrt(rounds): first ask when it may fit the threshold */
-	if (isfinite(cal->resolvable) && cal->resolvable > 0) {
-		double want = (double)max * pow(cal->resolvable / (0.8 * t), 2);
-
-		if (want > (double)c->first_look[name])
-			c->first_look[name] = want < (double)max ? (size_t)ceil(want) : max;
-	}
 	cal->first_look = c->first_look[name];
 	cal->message = NULL;
 	{
@@ -676,8 +669,8 @@ static void run_stats(const struct check_ctx *c, size_t i, int bi, struct check_
 	size_t k;
 
 	e->runs = b->nsamples;
-	if (c->jc[i].instructions && c->jc[i].instructions[bi] != SAMPLE_ABSENT)
-		e->instructions = c->jc[i].instructions[bi];
+	if (b->instructions != SAMPLE_ABSENT)
+		e->instructions = b->instructions;
 	if (c->opts->metric == JUDGE_METRIC_INSTRUCTIONS)
 		e->value = e->instructions >= 0 ? (double)e->instructions : NAN;
 	if (!b->nsamples)
@@ -767,11 +760,12 @@ static void fill_entry(struct check_ctx *c, size_t i, size_t name, struct check_
 		memcpy(e->baseline, c->jc[px].pc.commit.hash, sizeof(e->baseline));
 		e->ratio = e->ci_lo = e->ci_hi = 1;
 		strbuf_addf(&m,
-		            "unchanged: its %zu artefacts are byte-identical to %s's (%s), so it "
+		            "unchanged: what the build made is byte-identical to %s's (%s), so it "
 		            "cannot be faster or slower; not run",
-		            pc->artefacts.files, c->jc[px].pc.commit.short_hash,
-		            pc->spec && pc->spec->artifacts ? pc->spec->artifacts
-		                                            : "found by the build");
+		            c->jc[px].pc.commit.short_hash, pc->artefacts.names.buf);
+		strbuf_rtrim(&m);
+		for (char *nl = strchr(m.buf, '\n'); nl; nl = strchr(nl, '\n'))
+			*nl = ' ';
 		free(e->message);
 		e->message = strbuf_detach(&m, NULL);
 		c->out->unchanged++;
@@ -921,8 +915,8 @@ static int judge_counts(struct check_ctx *c, struct pw_error *err)
 		struct comparison *x = &c->cmp[k];
 		int bb = bench_index(&c->jc[x->base].pc, c->names[x->name]);
 		int cb = bench_index(&c->jc[x->cand].pc, c->names[x->name]);
-		double vb = (double)c->jc[x->base].instructions[bb];
-		double vc = (double)c->jc[x->cand].instructions[cb];
+		double vb = (double)c->jc[x->base].pc.benches[bb].instructions;
+		double vc = (double)c->jc[x->cand].pc.benches[cb].instructions;
 
 		if (!x->live)
 			continue;
@@ -1055,9 +1049,9 @@ static int save_all(struct check_ctx *c, struct pw_error *err)
 static void judgement_of(const struct check_ctx *c, const struct comparison *x,
                          struct store_judgement *j, char **details)
 {
-	json_t *d = json_pack("{s:b, s:f, s:f, s:f, s:I}", "net", x->net, "quantile", CHECK_QUANTILE,
-	                      "alpha_change", c->out->alpha_change, "alpha_ok", CHECK_ALPHA_OK,
-	                      "comparisons", (json_int_t)c->out->comparisons);
+	json_t *d = json_pack("{s:b, s:f, s:f, s:f, s:I}", "net", x->net, "quantile",
+	                      CHECK_QUANTILE, "alpha_change", c->out->alpha_change, "alpha_ok",
+	                      CHECK_ALPHA_OK, "comparisons", (json_int_t)c->out->comparisons);
 
 	if (isfinite(x->jr.min_detectable))
 		json_object_set_new(d, "resolvable", json_real(x->jr.min_detectable));
@@ -1160,7 +1154,8 @@ static void reuse_judgements(struct check_ctx *c)
 		x->jr.ci_lo = row.ci_lo;
 		x->jr.ci_hi = row.ci_hi;
 		x->jr.p_value = row.p_value;
-		strbuf_addf(&x->jr.message, "%s (stored %s)", row.message ? row.message : row.verdict,
+		strbuf_addf(&x->jr.message, "%s (stored %s)",
+		            row.message ? row.message : row.verdict,
 		            row.created_at ? row.created_at : "earlier");
 		x->rounds = (size_t)row.rounds;
 		x->judged = x->reused = 1;
@@ -1232,6 +1227,10 @@ int check_run(struct pipeline *p, const struct check_options *opts, struct check
 				       sizeof(out->culprit));
 		}
 	}
+	for (i = 0; i < c.n; i++)
+		for (k = 0; c.jc[i].prepared && k < c.jc[i].pc.nbenches; k++)
+			if ((ret = pipeline_count_finish(p, &c.jc[i].pc, k, err)) < 0)
+				goto done;
 	for (i = 0; i < c.n; i++) {
 		if (!c.jc[i].prepared)
 			continue;

@@ -316,12 +316,14 @@ static void seq_message(const struct judge_seq_options *o, struct judge_result *
 {
 	double conf = 1 - 2 * o->alpha_ok;
 
-	strbuf_addf(&res->message, "%s: lower quartile %+.2f%% (ratio %.4f, %g%% ci %.4f..%.4f, p %.2g",
+	strbuf_addf(&res->message,
+	            "%s: lower quartile %+.2f%% (ratio %.4f, %g%% ci %.4f..%.4f, p %.2g",
 	            verdict_name(res->verdict), (res->ratio - 1) * 100, res->ratio, conf * 100,
 	            res->ci_lo, res->ci_hi, res->p_value);
 	if (res->verdict == VERDICT_SLOWER || res->verdict == VERDICT_FASTER)
 		strbuf_addf(&res->message, " < %.2g", o->alpha_change);
-	strbuf_addf(&res->message, ", %zu rounds)", n);
+	strbuf_addf(&res->message, ", %zu rounds, %s test)", n,
+	            res->interval_test ? res->interval_test : "lower-quantile");
 	switch (res->verdict) {
 	case VERDICT_OK:
 		strbuf_addf(&res->message, ": a %g%% change is ruled out", o->threshold * 100);
@@ -331,9 +333,10 @@ static void seq_message(const struct judge_seq_options *o, struct judge_result *
 		            o->threshold * 100);
 		break;
 	case VERDICT_INCONCLUSIVE:
-		strbuf_addf(&res->message,
-		            "; these rounds resolve changes of about %.2g%%, not the %g%% threshold",
-		            res->min_detectable * 100, o->threshold * 100);
+		strbuf_addf(
+		        &res->message,
+		        "; these rounds resolve changes of about %.2g%%, not the %g%% threshold",
+		        res->min_detectable * 100, o->threshold * 100);
 		break;
 	default:
 		break;
@@ -371,15 +374,69 @@ static int mwu_sides(const double *base, size_t nb, const double *cand, size_t n
 	return 0;
 }
 
+/*
+ * The interval of ratios Mann–Whitney does not reject at `confidence` (each
+ * side (1 - confidence) / 2), by bisection on log(scale) like
+ * stats_quantile_ci(): the ratios a shift of the whole distribution may have.
+ */
+static int mwu_ci(const double *base, size_t nb, const double *cand, size_t nc, double confidence,
+                  double *lo, double *hi, struct pw_error *err)
+{
+	double a = (1 - confidence) / 2, l, h, slower, faster, bmin = base[0], bmax = base[0];
+	double cmin = cand[0], cmax = cand[0];
+	size_t i;
+	int k, ret;
+
+	for (i = 1; i < nb; i++) {
+		bmin = fmin(bmin, base[i]);
+		bmax = fmax(bmax, base[i]);
+	}
+	for (i = 1; i < nc; i++) {
+		cmin = fmin(cmin, cand[i]);
+		cmax = fmax(cmax, cand[i]);
+	}
+	if (!(bmin > 0 && cmin > 0))
+		return pw_error_set(err, PW_EINVALID, "the interval needs positive values");
+	/* lo: "slower than scale x base" stops being significant */
+	l = log(cmin / bmax / 1.000001);
+	h = log(cmax / bmin * 1.000001);
+	for (k = 0; k < 60 && h - l > 1e-6; k++) {
+		double m = (l + h) / 2;
+
+		if ((ret = mwu_sides(base, nb, cand, nc, exp(m), &slower, &faster, err)) < 0)
+			return ret;
+		if (slower >= a)
+			h = m;
+		else
+			l = m;
+	}
+	*lo = exp(h);
+	l = log(cmin / bmax / 1.000001);
+	h = log(cmax / bmin * 1.000001);
+	for (k = 0; k < 60 && h - l > 1e-6; k++) {
+		double m = (l + h) / 2;
+
+		if ((ret = mwu_sides(base, nb, cand, nc, exp(m), &slower, &faster, err)) < 0)
+			return ret;
+		if (faster >= a)
+			l = m;
+		else
+			h = m;
+	}
+	*hi = exp(l);
+	return 0;
+}
+
 int judge_quantile(const double *base, size_t nb, const double *cand, size_t nc,
                    const struct judge_seq_options *opts, struct judge_result *res,
                    struct pw_error *err)
 {
 	static const struct judge_seq_options defaults = JUDGE_SEQ_OPTIONS_INIT;
 	struct stats_qtest at1, up, down;
-	double t, qb, qc, m_slow, m_fast, m_up, m_down, dummy, p_slow, p_fast;
+	double t, qb, qc, m_slow, m_fast, m_up, m_down, dummy, p_slow, p_fast, q_lo, q_hi;
+	double m_lo = NAN, m_hi = NAN;
 	size_t n = nb < nc ? nb : nc;
-	int ret, ruled_out;
+	int ret, q_ok, m_ok, use_rank;
 
 	judge_result_release(res);
 	if (!opts)
@@ -405,13 +462,15 @@ int judge_quantile(const double *base, size_t nb, const double *cand, size_t nc,
 	    (ret = mwu_sides(base, nb, cand, nc, 1 + t, &dummy, &m_up, err)) < 0 ||
 	    (ret = mwu_sides(base, nb, cand, nc, 1 / (1 + t), &m_down, &dummy, err)) < 0 ||
 	    (ret = stats_quantile_ci(base, nb, cand, nc, opts->quantile, 1 - 2 * opts->alpha_ok,
-	                             &res->ci_lo, &res->ci_hi, err)) < 0)
+	                             &q_lo, &q_hi, err)) < 0)
+		return ret;
+	if ((ret = mwu_ci(base, nb, cand, nc, 1 - 2 * opts->alpha_ok, &m_lo, &m_hi, err)) < 0)
 		return ret;
 	/* the two tests share each alpha (Bonferroni): the smaller p counts twice */
 	p_slow = 2 * (at1.p_slower < m_slow ? at1.p_slower : m_slow);
 	p_fast = 2 * (at1.p_faster < m_fast ? at1.p_faster : m_fast);
-	ruled_out = (up.p_faster < opts->alpha_ok / 2 && down.p_slower < opts->alpha_ok / 2) ||
-	            (m_up < opts->alpha_ok / 2 && m_down < opts->alpha_ok / 2);
+	q_ok = up.p_faster < opts->alpha_ok / 2 && down.p_slower < opts->alpha_ok / 2;
+	m_ok = m_up < opts->alpha_ok / 2 && m_down < opts->alpha_ok / 2;
 	res->n_base = nb;
 	res->n_new = nc;
 	res->ratio = qc / qb;
@@ -419,10 +478,9 @@ int judge_quantile(const double *base, size_t nb, const double *cand, size_t nc,
 	if (res->p_value > 1)
 		res->p_value = 1;
 	res->noise = relative_noise(base, nb);
-	res->min_detectable = (res->ci_hi / res->ci_lo > 1 ? sqrt(res->ci_hi / res->ci_lo) : 1) - 1;
 	if (n < opts->min_rounds)
 		res->verdict = VERDICT_UNSURE;
-	else if (ruled_out)
+	else if (q_ok || m_ok)
 		res->verdict = VERDICT_OK;
 	else if (p_slow < opts->alpha_change && res->ratio >= 1 + t / 2)
 		res->verdict = VERDICT_SLOWER;
@@ -432,6 +490,19 @@ int judge_quantile(const double *base, size_t nb, const double *cand, size_t nc,
 		res->verdict = VERDICT_UNSURE;
 	if (res->verdict == VERDICT_UNSURE && opts->final_look)
 		res->verdict = VERDICT_INCONCLUSIVE;
+	/* the interval shown is the deciding test's; undecided, the narrower one */
+	if (res->verdict == VERDICT_OK)
+		use_rank = !q_ok;
+	else if (res->verdict == VERDICT_SLOWER)
+		use_rank = m_slow < at1.p_slower;
+	else if (res->verdict == VERDICT_FASTER)
+		use_rank = m_fast < at1.p_faster;
+	else
+		use_rank = m_hi / m_lo < q_hi / q_lo;
+	res->ci_lo = use_rank ? m_lo : q_lo;
+	res->ci_hi = use_rank ? m_hi : q_hi;
+	res->min_detectable = (res->ci_hi / res->ci_lo > 1 ? sqrt(res->ci_hi / res->ci_lo) : 1) - 1;
+	res->interval_test = use_rank ? "rank" : "lower-quantile";
 	seq_message(opts, res, n);
 	return 0;
 }

@@ -30,7 +30,8 @@ enum verdict {
 	VERDICT_TIMEOUT,
 	VERDICT_NO_SPEC,  /* the commit carries no .perfwarden: nothing to measure */
 	VERDICT_BAD_SPEC, /* its .perfwarden cannot be read: the commit is broken */
-	/* the budget is spent and neither a change of the threshold's size nor its absence is shown */
+	/* the budget is spent and neither a change of the threshold's size nor its absence is shown
+	 */
 	VERDICT_INCONCLUSIVE,
 	/* the build is byte-identical to the baseline's (runner/artefact): it cannot differ */
 	VERDICT_UNCHANGED,
@@ -105,11 +106,13 @@ struct judge_result {
 	double noise;
 	double min_detectable; /* smallest change max_repeat runs can confirm at that noise */
 	struct strbuf message; /* why: one line, house style; may carry a noise warning */
+	/* judge_quantile: whose interval [ci_lo, ci_hi] is, "lower-quantile" or "rank" */
+	const char *interval_test;
 };
 
 #define JUDGE_RESULT_INIT                                                                          \
 	{                                                                                          \
-		VERDICT_OK, NAN, NAN, NAN, NAN, 0, 0, NAN, NAN, STRBUF_INIT                        \
+		VERDICT_OK, NAN, NAN, NAN, NAN, 0, 0, NAN, NAN, STRBUF_INIT, NULL                  \
 	}
 
 void judge_result_init(struct judge_result *res);
@@ -214,11 +217,12 @@ int judge_compare_paired(const double *base, const double *cand, size_t n,
  *    quartiles is at least 1 + t / 2; faster is the mirror image;
  *  - otherwise unsure (measure more), or, on the final look, inconclusive:
  *    the message says how large a change the rounds could resolve.
- * res->ratio is Q(cand) / Q(base), [ci_lo, ci_hi] the lower-quantile test's
- * inverted interval at 1 - 2 alpha_ok, p_value the two-sided p at ratio 1
- * (both tests, Bonferroni), min_detectable the interval's half-width (the
- * change these rounds can resolve), noise the baseline's 1.4826 MAD /
- * median. Instruction counts are not judged here (judge_compare).
+ * res->ratio is Q(cand) / Q(base); [ci_lo, ci_hi] the interval at 1 - 2
+ * alpha_ok of the test that decided (inverted over the scale; the narrower
+ * of the two when undecided; interval_test names it); p_value the two-sided
+ * p at ratio 1 (both tests, Bonferroni); min_detectable the interval's
+ * half-width (the change these rounds can resolve); noise the baseline's
+ * 1.4826 MAD / median. Instruction counts are not judged here (judge_compare).
  */
 struct judge_seq_options {
 	double threshold;    /* t */
@@ -229,7 +233,10 @@ struct judge_seq_options {
 	int final_look;      /* the budget is spent: unsure becomes inconclusive */
 };
 
-#define JUDGE_SEQ_OPTIONS_INIT { 0.02, 0.25, 1e-4, 0.02, 6, 0 }
+#define JUDGE_SEQ_OPTIONS_INIT                                                                     \
+	{                                                                                          \
+		0.02, 0.25, 1e-4, 0.02, 6, 0                                                       \
+	}
 
 /* The judge's name as stored with its verdicts. */
 #define JUDGE_SEQ_NAME "lower-quartile-seq/2"

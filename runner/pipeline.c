@@ -29,9 +29,9 @@
 struct pipeline {
 	struct pipeline_options opts;
 	struct checkout_repo *repo;
-	struct strbuf location;   /* the repository as stored: absolute path or URL */
-	struct strbuf name;       /* its short name */
-	struct spec *override;    /* --spec */
+	struct strbuf location; /* the repository as stored: absolute path or URL */
+	struct strbuf name;     /* its short name */
+	struct spec *override;  /* --spec */
 	struct strbuf golden_dir;
 	struct strbuf workdir;
 	struct store store;
@@ -43,7 +43,8 @@ struct pipeline {
 	size_t position, count; /* commit position/count for progress lines; 0 when unknown */
 };
 
-static void progress(struct pipeline *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void progress(struct pipeline *p, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
 
 static void progress(struct pipeline *p, const char *fmt, ...)
 {
@@ -73,6 +74,7 @@ static int64_t now_us(void)
 
 static void bench_release(struct pipeline_bench *b)
 {
+	proc_count_job_free(b->count_job);
 	free(b->name);
 	free(b->samples);
 	strbuf_release(&b->report);
@@ -322,7 +324,7 @@ static char **split_words(char *cmd)
 }
 
 struct bench_plan {
-	char *words;   /* the command's copy, split in place */
+	char *words; /* the command's copy, split in place */
 	char **argv;
 	const char *shell_command;
 	struct strbuf output; /* the path the benchmark writes */
@@ -341,8 +343,9 @@ static void plan_release(struct bench_plan *plan)
 		strbuf_release(&plan->env[i]);
 }
 
-static int plan_init(struct pipeline *p, struct pipeline_commit *pc, const struct spec_benchmark *sb,
-		     struct bench_plan *plan, struct pw_error *err)
+static int plan_init_as(struct pipeline *p, struct pipeline_commit *pc,
+                        const struct spec_benchmark *sb, const char *suffix,
+                        struct bench_plan *plan, struct pw_error *err)
 {
 	const char *path = getenv("PATH");
 	const char *home = getenv("HOME");
@@ -358,8 +361,8 @@ static int plan_init(struct pipeline *p, struct pipeline_commit *pc, const struc
 			abort();
 		plan->argv = split_words(plan->words);
 		if (!plan->argv[0])
-			return pw_error_set(err, PW_EINVALID, "benchmark \"%s\" has an empty command",
-					    sb->name);
+			return pw_error_set(err, PW_EINVALID,
+			                    "benchmark \"%s\" has an empty command", sb->name);
 	}
 
 	/* The same length for every run and commit: <workdir>/out/<hash>/<bench>.out */
@@ -373,10 +376,11 @@ static int plan_init(struct pipeline *p, struct pipeline_commit *pc, const struc
 	if (sb->output)
 		strbuf_addf(&plan->output, "%s/%s", pc->worktree.buf, sb->output);
 	else
-		strbuf_addf(&plan->output, "%s/%s.out", dir.buf, sb->name);
+		strbuf_addf(&plan->output, "%s/%s%s", dir.buf, sb->name, suffix);
 	strbuf_release(&dir);
 
-	strbuf_addf(&plan->env[0], "PATH=%s", path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	strbuf_addf(&plan->env[0], "PATH=%s",
+	            path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
 	strbuf_addf(&plan->env[1], "HOME=%s", home && *home ? home : "/");
 	strbuf_addstr(&plan->env[2], "LC_ALL=C");
 	strbuf_addf(&plan->env[3], "PERFWARDEN_BENCHMARK=%s", sb->name);
@@ -388,8 +392,15 @@ static int plan_init(struct pipeline *p, struct pipeline_commit *pc, const struc
 	return 0;
 }
 
-static void plan_spec(struct pipeline *p, struct pipeline_commit *pc, const struct spec_benchmark *sb,
-		      const struct bench_plan *plan, struct proc_spec *ps)
+static int plan_init(struct pipeline *p, struct pipeline_commit *pc,
+                     const struct spec_benchmark *sb, struct bench_plan *plan, struct pw_error *err)
+{
+	return plan_init_as(p, pc, sb, ".out", plan, err);
+}
+
+static void plan_spec(struct pipeline *p, struct pipeline_commit *pc,
+                      const struct spec_benchmark *sb, const struct bench_plan *plan,
+                      struct proc_spec *ps)
 {
 	*ps = (struct proc_spec)PROC_SPEC_INIT;
 	ps->argv = (const char *const *)plan->argv;
@@ -406,7 +417,8 @@ static void describe_exit(const struct sample *s, struct strbuf *out)
 	if (s->timed_out)
 		strbuf_addstr(out, "killed at the timeout");
 	else if (s->term_signal)
-		strbuf_addf(out, "killed by signal %d (%s)", s->term_signal, strsignal(s->term_signal));
+		strbuf_addf(out, "killed by signal %d (%s)", s->term_signal,
+		            strsignal(s->term_signal));
 	else
 		strbuf_addf(out, "exited with status %d", s->exit_code);
 }
@@ -417,13 +429,13 @@ static void describe_exit(const struct sample *s, struct strbuf *out)
  * benchmark failed (verdict and report set), negative on errors.
  */
 static int run_once(struct pipeline *p, struct pipeline_commit *pc, struct pipeline_bench *b,
-		    const struct bench_plan *plan, int keep, struct pw_error *err)
+                    const struct bench_plan *plan, int keep, struct pw_error *err)
 {
 	const struct spec_benchmark *sb = b->spec;
 	struct proc_result res;
 	struct proc_spec ps;
 	struct verify_report rep;
-	struct verify_options vo = { 0 };
+	struct verify_options vo = {0};
 	struct pw_error verr = PW_ERROR_INIT;
 	int ret;
 
@@ -449,7 +461,8 @@ static int run_once(struct pipeline *p, struct pipeline_commit *pc, struct pipel
 		goto done;
 	}
 	strbuf_reset(&b->stderr_tail);
-	strbuf_add(&b->stderr_tail, res.stderr_tail.buf ? res.stderr_tail.buf : "", res.stderr_tail.len);
+	strbuf_add(&b->stderr_tail, res.stderr_tail.buf ? res.stderr_tail.buf : "",
+	           res.stderr_tail.len);
 	if (res.sample.timed_out || res.sample.term_signal || res.sample.exit_code != 0) {
 		b->verdict = res.sample.timed_out ? VERDICT_TIMEOUT : VERDICT_CRASHED;
 		strbuf_reset(&b->report);
@@ -502,7 +515,7 @@ done:
 
 /* Warm-ups (when `warmup`) and `n` kept runs; stops at the first failure. */
 static int run_bench(struct pipeline *p, struct pipeline_commit *pc, struct pipeline_bench *b,
-		     int warmup, size_t n, struct pw_error *err)
+                     int warmup, size_t n, struct pw_error *err)
 {
 	struct bench_plan plan;
 	size_t i, total = (size_t)warmup + n;
@@ -515,10 +528,10 @@ static int run_bench(struct pipeline *p, struct pipeline_commit *pc, struct pipe
 
 		if (keep)
 			progress(p, "%s %s: run %zu/%zu", pc->commit.short_hash, b->name,
-				 i - (size_t)warmup + 1, n);
+			         i - (size_t)warmup + 1, n);
 		else
 			progress(p, "%s %s: warm-up %zu/%d", pc->commit.short_hash, b->name, i + 1,
-				 warmup);
+			         warmup);
 		ret = run_once(p, pc, b, &plan, keep, err);
 		if (ret < 0)
 			goto done;
@@ -531,8 +544,27 @@ done:
 	return ret;
 }
 
+/* What a finished count tells, into the bench (and its metadata). */
+static void count_record(struct pipeline_bench *b, int ret, const struct proc_count *count,
+                         const struct pw_error *ierr)
+{
+	if (ret < 0) {
+		json_object_set_new(b->metadata, "instructions_error",
+		                    json_string(pw_error_message(ierr)));
+		b->instructions = SAMPLE_ABSENT;
+		return;
+	}
+	b->instructions = count->instructions;
+	json_object_set_new(b->metadata, "instructions", json_integer(b->instructions));
+	json_object_set_new(b->metadata, "instructions_counted",
+	                    json_pack("{s:s, s:I, s:s?, s:I}", "scope", "process tree", "processes",
+	                              (json_int_t)count->processes, "top_command",
+	                              count->top_command, "top_instructions",
+	                              (json_int_t)count->top_instructions));
+}
+
 static int count_instructions(struct pipeline *p, struct pipeline_commit *pc,
-			      struct pipeline_bench *b, struct pw_error *err)
+                              struct pipeline_bench *b, struct pw_error *err)
 {
 	struct bench_plan plan;
 	struct proc_spec ps;
@@ -545,19 +577,7 @@ static int count_instructions(struct pipeline *p, struct pipeline_commit *pc,
 	plan_spec(p, pc, b->spec, &plan, &ps);
 	progress(p, "%s %s: counting instructions (cachegrind)", pc->commit.short_hash, b->name);
 	ret = proc_instructions(&ps, ps.timeout_ms * PROC_COUNT_TIMEOUT_FACTOR, &count, &ierr);
-	b->instructions = count.instructions;
-	if (ret < 0) {
-		json_object_set_new(b->metadata, "instructions_error",
-				    json_string(pw_error_message(&ierr)));
-		b->instructions = SAMPLE_ABSENT;
-	} else {
-		json_object_set_new(b->metadata, "instructions", json_integer(b->instructions));
-		json_object_set_new(b->metadata, "instructions_counted",
-				    json_pack("{s:s, s:I, s:s, s:I}", "scope", "process tree",
-					      "processes", (json_int_t)count.processes, "top_command",
-					      count.top_command, "top_instructions",
-					      (json_int_t)count.top_instructions));
-	}
+	count_record(b, ret, &count, &ierr);
 	ret = 0;
 done:
 	proc_count_release(&count);
@@ -635,7 +655,7 @@ static size_t earlier_samples(const char *metadata_json)
  * `info` (newest first), oldest samples first.
  */
 static void load_samples(struct pipeline_bench *b, const struct store_commit_info *info,
-			 size_t newest)
+                         size_t newest)
 {
 	const struct store_run_info *top = &info->runs[newest];
 	size_t want = earlier_samples(top->metadata_json), have = 0, first = newest, i, k;
@@ -643,7 +663,8 @@ static void load_samples(struct pipeline_bench *b, const struct store_commit_inf
 	while (have < want && first + 1 < info->nruns) {
 		const struct store_run_info *r = &info->runs[first + 1];
 
-		if (strcmp(r->benchmark, top->benchmark) || strcmp(r->fingerprint, top->fingerprint) ||
+		if (strcmp(r->benchmark, top->benchmark) ||
+		    strcmp(r->fingerprint, top->fingerprint) ||
 		    strcmp(r->spec_hash, top->spec_hash))
 			break;
 		first++;
@@ -711,8 +732,10 @@ static int load_stored(struct pipeline *p, struct pipeline_commit *pc, struct pw
 			if (m) {
 				json_t *ins = json_object_get(m, "instructions");
 
-				/* counts from before the whole process tree was counted are not reused */
-				if (json_is_integer(ins) && json_object_get(m, "instructions_counted"))
+				/* counts from before the whole process tree was counted are not
+				 * reused */
+				if (json_is_integer(ins) &&
+				    json_object_get(m, "instructions_counted"))
 					b->instructions = json_integer_value(ins);
 				json_object_del(m, "earlier_samples");
 				json_decref(b->metadata);
@@ -741,13 +764,13 @@ static int checkout_and_build(struct pipeline *p, struct pipeline_commit *pc, st
 		return 0;
 	progress(p, "%s: checkout", pc->commit.short_hash);
 	ret = checkout_worktree(p->repo, pc->commit.hash, p->workdir.buf,
-				(p->opts.flags & PIPELINE_FORCE) ? CHECKOUT_FORCE : 0, &pc->worktree,
-				&reused, err);
+	                        (p->opts.flags & PIPELINE_FORCE) ? CHECKOUT_FORCE : 0,
+	                        &pc->worktree, &reused, err);
 	if (ret < 0)
 		goto done;
 	progress(p, "%s: build", pc->commit.short_hash);
 	ret = build_run(pc->worktree.buf, pc->spec->build_command, pc->spec->build_timeout_ms,
-			(p->opts.flags & PIPELINE_FORCE) && !reused ? BUILD_FORCE : 0, &br, err);
+	                (p->opts.flags & PIPELINE_FORCE) && !reused ? BUILD_FORCE : 0, &br, err);
 	if (ret < 0)
 		goto done;
 	strbuf_reset(&pc->build_log);
@@ -757,11 +780,13 @@ static int checkout_and_build(struct pipeline *p, struct pipeline_commit *pc, st
 		strbuf_reset(&pc->message);
 		if (br.status == BUILD_TIMED_OUT)
 			strbuf_addf(&pc->message, "the build timed out after %lld s",
-				    (long long)(pc->spec->build_timeout_ms / 1000));
+			            (long long)(pc->spec->build_timeout_ms / 1000));
 		else if (br.term_signal)
-			strbuf_addf(&pc->message, "the build was killed by signal %d", br.term_signal);
+			strbuf_addf(&pc->message, "the build was killed by signal %d",
+			            br.term_signal);
 		else
-			strbuf_addf(&pc->message, "the build failed with exit status %d", br.exit_code);
+			strbuf_addf(&pc->message, "the build failed with exit status %d",
+			            br.exit_code);
 		for (i = 0; i < pc->nbenches; i++) {
 			pc->benches[i].verdict = VERDICT_BUILD_FAILED;
 			strbuf_reset(&pc->benches[i].report);
@@ -801,7 +826,7 @@ static int measure_commit(struct pipeline *p, struct pipeline_commit *pc, struct
 }
 
 int pipeline_measure(struct pipeline *p, const char *rev, struct pipeline_commit *out,
-		     struct pw_error *err)
+                     struct pw_error *err)
 {
 	int ret;
 
@@ -826,7 +851,7 @@ int pipeline_measure(struct pipeline *p, const char *rev, struct pipeline_commit
 }
 
 int pipeline_prepare(struct pipeline *p, const char *rev, struct pipeline_commit *out,
-		     struct pw_error *err)
+                     struct pw_error *err)
 {
 	struct pw_error aerr = PW_ERROR_INIT;
 	const char **commands = NULL;
@@ -843,7 +868,8 @@ int pipeline_prepare(struct pipeline *p, const char *rev, struct pipeline_commit
 		return ret;
 	for (i = 0; i < out->nbenches; i++)
 		if (out->benches[i].spec->warmup > 0 &&
-		    (ret = run_bench(p, out, &out->benches[i], out->benches[i].spec->warmup, 0, err)) < 0)
+		    (ret = run_bench(p, out, &out->benches[i], out->benches[i].spec->warmup, 0,
+		                     err)) < 0)
 			return ret;
 	commands = calloc(out->nbenches + 1, sizeof(*commands));
 	if (!commands)
@@ -851,7 +877,7 @@ int pipeline_prepare(struct pipeline *p, const char *rev, struct pipeline_commit
 	for (i = 0; i < out->nbenches; i++)
 		commands[i] = out->benches[i].spec->command;
 	if (artefact_digest(out->worktree.buf, out->commit.hash, out->spec->artifacts, commands,
-			    &out->artefacts, &aerr) < 0)
+	                    &out->artefacts, &aerr) < 0)
 		progress(p, "%s: %s", out->commit.short_hash, pw_error_message(&aerr));
 	free(commands);
 	pw_error_release(&aerr);
@@ -859,25 +885,86 @@ int pipeline_prepare(struct pipeline *p, const char *rev, struct pipeline_commit
 }
 
 int pipeline_count_instructions(struct pipeline *p, struct pipeline_commit *pc, size_t bench,
-				struct pw_error *err)
+                                struct pw_error *err)
 {
 	if (bench >= pc->nbenches)
 		return pw_error_set(err, PW_EINVALID, "no benchmark %zu in commit %s", bench,
-				    pc->commit.short_hash);
+		                    pc->commit.short_hash);
 	if (pc->status != VERDICT_OK || pc->benches[bench].verdict != VERDICT_OK)
 		return 0;
 	return count_instructions(p, pc, &pc->benches[bench], err);
 }
 
+int pipeline_count_start(struct pipeline *p, struct pipeline_commit *pc, size_t bench,
+                         struct pw_error *err)
+{
+	struct pipeline_bench *b;
+	struct bench_plan plan;
+	struct proc_spec ps;
+	struct pw_error ierr = PW_ERROR_INIT;
+	int spare = system_spare_cpu(&p->sys, p->cpu), ret;
+
+	if (bench >= pc->nbenches)
+		return pw_error_set(err, PW_EINVALID, "no benchmark %zu in commit %s", bench,
+		                    pc->commit.short_hash);
+	b = &pc->benches[bench];
+	if (pc->status != VERDICT_OK || b->verdict != VERDICT_OK || b->count_job)
+		return 0;
+	/* a fixed output file would be shared with the timing runs: count now, alone */
+	if (spare < 0 || b->spec->output)
+		return count_instructions(p, pc, b, err);
+	if ((ret = plan_init_as(p, pc, b->spec, ".cnt", &plan, err)) < 0)
+		return ret;
+	plan_spec(p, pc, b->spec, &plan, &ps);
+	ps.cpu = spare;
+	progress(p, "%s %s: counting instructions on cpu %d (cachegrind)", pc->commit.short_hash,
+	         b->name, spare);
+	ret = proc_count_start(&ps, spare, ps.timeout_ms * PROC_COUNT_TIMEOUT_FACTOR, &b->count_job,
+	                       &ierr);
+	if (ret < 0) {
+		struct proc_count none = PROC_COUNT_INIT;
+
+		count_record(b, ret, &none, &ierr);
+		ret = 0;
+	}
+	plan_release(&plan);
+	pw_error_release(&ierr);
+	return ret;
+}
+
+int pipeline_count_finish(struct pipeline *p, struct pipeline_commit *pc, size_t bench,
+                          struct pw_error *err)
+{
+	struct pipeline_bench *b;
+	struct proc_count count = PROC_COUNT_INIT;
+	struct pw_error ierr = PW_ERROR_INIT;
+	int ret;
+
+	(void)p;
+	if (bench >= pc->nbenches)
+		return pw_error_set(err, PW_EINVALID, "no benchmark %zu in commit %s", bench,
+		                    pc->commit.short_hash);
+	b = &pc->benches[bench];
+	if (!b->count_job)
+		return 0;
+	ret = proc_count_finish(b->count_job, &count, &ierr);
+	proc_count_job_free(b->count_job);
+	b->count_job = NULL;
+	count_record(b, ret, &count, &ierr);
+	proc_count_release(&count);
+	pw_error_release(&ierr);
+	return 0;
+}
+
 int pipeline_measure_more(struct pipeline *p, struct pipeline_commit *pc, size_t bench, size_t n,
-			  struct pw_error *err)
+                          struct pw_error *err)
 {
 	struct pipeline_bench *b;
 	int ret;
 
 	if (bench >= pc->nbenches)
 		return pw_error_set(err, PW_EINVALID, "no benchmark %zu in commit %s", bench,
-				    pc->commit.short_hash);
+		                    pc->commit.short_hash);
 	b = &pc->benches[bench];
 	if (pc->status != VERDICT_OK || b->verdict != VERDICT_OK)
 		return 0;
@@ -923,7 +1010,8 @@ int pipeline_save(struct pipeline *p, struct pipeline_commit *pc, struct pw_erro
 		if (!m)
 			m = json_object();
 		if (b->stored)
-			json_object_set_new(m, "earlier_samples", json_integer((json_int_t)b->nstored));
+			json_object_set_new(m, "earlier_samples",
+			                    json_integer((json_int_t)b->nstored));
 		else
 			json_object_del(m, "earlier_samples");
 		meta[n] = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
@@ -973,8 +1061,8 @@ int pipeline_save(struct pipeline *p, struct pipeline_commit *pc, struct pw_erro
 	}
 done:
 	if (!ret)
-	for (i = 0; i < n; i++)
-		free(meta[i]);
+		for (i = 0; i < n; i++)
+			free(meta[i]);
 	free(meta);
 	free(saved);
 	free(env);
@@ -986,7 +1074,7 @@ done:
 
 /* The repository, the commit and this environment in the store (created when new). */
 static int store_commit_known(struct pipeline *p, const struct pipeline_commit *pc,
-			      struct pw_error *err)
+                              struct pw_error *err)
 {
 	struct store_commit_meta meta;
 	const char **parents = calloc(pc->commit.nparents + 1, sizeof(*parents));
@@ -1006,8 +1094,8 @@ static int store_commit_known(struct pipeline *p, const struct pipeline_commit *
 	meta.email = pc->commit.author_email;
 	meta.author_time = pc->commit.author_time;
 	meta.subject = pc->commit.subject;
-	if ((ret = store_repository_upsert(&p->store, p->location.buf, p->name.buf, &repo_id, err)) ==
-		    0 &&
+	if ((ret = store_repository_upsert(&p->store, p->location.buf, p->name.buf, &repo_id,
+	                                   err)) == 0 &&
 	    (ret = store_commit_upsert(&p->store, repo_id, &meta, &id, err)) == 0)
 		ret = store_environment_upsert(&p->store, p->fingerprint.buf, NULL, &id, err);
 	free(parents);
@@ -1015,8 +1103,8 @@ static int store_commit_known(struct pipeline *p, const struct pipeline_commit *
 }
 
 int pipeline_store_judgement(struct pipeline *p, const struct pipeline_commit *cand,
-			     const struct pipeline_commit *base, const char *benchmark,
-			     const struct store_judgement *j, int64_t *id, struct pw_error *err)
+                             const struct pipeline_commit *base, const char *benchmark,
+                             const struct store_judgement *j, int64_t *id, struct pw_error *err)
 {
 	struct store_judgement full = *j;
 	int ret;
@@ -1024,10 +1112,11 @@ int pipeline_store_judgement(struct pipeline *p, const struct pipeline_commit *c
 	if (!p->has_store)
 		return 0;
 	if (!cand->spec)
-		return pw_error_set(err, PW_EINVALID,
-				    "could not store the judgement of '%s' on %s: the commit has no "
-				    "spec",
-				    benchmark, cand->commit.short_hash);
+		return pw_error_set(
+		        err, PW_EINVALID,
+		        "could not store the judgement of '%s' on %s: the commit has no "
+		        "spec",
+		        benchmark, cand->commit.short_hash);
 	/* a commit judged without being run (unchanged artefacts) has no run to bring it */
 	if ((ret = store_commit_known(p, cand, err)) < 0 ||
 	    (base && (ret = store_commit_known(p, base, err)) < 0))
@@ -1042,14 +1131,14 @@ int pipeline_store_judgement(struct pipeline *p, const struct pipeline_commit *c
 }
 
 int pipeline_find_judgement(struct pipeline *p, const struct pipeline_commit *cand,
-			    const struct pipeline_commit *base, const char *benchmark,
-			    const char *metric, const char *judge, struct store_judgement_row *out,
-			    struct pw_error *err)
+                            const struct pipeline_commit *base, const char *benchmark,
+                            const char *metric, const char *judge, struct store_judgement_row *out,
+                            struct pw_error *err)
 {
 	store_judgement_row_release(out);
 	if (!p->has_store || (p->opts.flags & PIPELINE_FORCE) || !cand->spec)
 		return pw_error_set(err, PW_ENOTFOUND, "no stored judgement to reuse");
 	return store_judgement_find(&p->store, p->location.buf, cand->commit.hash,
-				    base ? base->commit.hash : NULL, benchmark, p->fingerprint.buf,
-				    cand->spec->hash, metric, judge, out, err);
+	                            base ? base->commit.hash : NULL, benchmark, p->fingerprint.buf,
+	                            cand->spec->hash, metric, judge, out, err);
 }

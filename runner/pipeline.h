@@ -10,6 +10,7 @@
 #include "db.h"
 #include "error.h"
 #include "judge.h"
+#include "proc.h"
 #include "judgements.h"
 #include "sample.h"
 #include "spec.h"
@@ -34,10 +35,11 @@
  *    the first failure stops that benchmark (crashed, timeout, wrong-output).
  */
 enum pipeline_flags {
-	PIPELINE_FORCE = 1 << 0,        /* measure again even when the store has the run */
-	PIPELINE_INSTRUCTIONS = 1 << 1, /* one extra run under cachegrind for the instruction count */
-	PIPELINE_NO_STORE = 1 << 2,     /* measure only; no database */
-	PIPELINE_NO_MEASURE = 1 << 3,   /* never measure: only what the store has (bisect planning) */
+	PIPELINE_FORCE = 1 << 0, /* measure again even when the store has the run */
+	PIPELINE_INSTRUCTIONS =
+	        1 << 1,               /* one extra run under cachegrind for the instruction count */
+	PIPELINE_NO_STORE = 1 << 2,   /* measure only; no database */
+	PIPELINE_NO_MEASURE = 1 << 3, /* never measure: only what the store has (bisect planning) */
 };
 
 struct pipeline_options {
@@ -45,29 +47,33 @@ struct pipeline_options {
 	const char *spec_path;  /* a spec file overriding every commit's .perfwarden; NULL: none */
 	const char *golden_dir; /* NULL: paths_golden_dir() */
 	const char *workdir;    /* worktrees and outputs; NULL: $PERFWARDEN_HOME/work */
-	const char *database;   /* conninfo; NULL: $PERFWARDEN_DATABASE_URL or the embedded default */
-	int cpu;                /* -1: the first isolated cpu, else the last online one */
-	unsigned flags;         /* enum pipeline_flags */
+	const char *database; /* conninfo; NULL: $PERFWARDEN_DATABASE_URL or the embedded default */
+	int cpu;              /* -1: the first isolated cpu, else the last online one */
+	unsigned flags;       /* enum pipeline_flags */
 	/* Called with one line of progress ("abc1234 julia: run 3/15"); may be NULL. */
 	void (*progress)(void *arg, const char *line);
 	void *progress_arg;
 };
 
-#define PIPELINE_OPTIONS_INIT { NULL, NULL, NULL, NULL, NULL, -1, 0, NULL, NULL }
+#define PIPELINE_OPTIONS_INIT                                                                      \
+	{                                                                                          \
+		NULL, NULL, NULL, NULL, NULL, -1, 0, NULL, NULL                                    \
+	}
 
 /* One benchmark of one commit. */
 struct pipeline_bench {
 	char *name;
 	const struct spec_benchmark *spec; /* borrowed from the commit's spec */
-	enum verdict verdict;   /* before judging: ok, wrong-output, crashed, timeout, build-failed */
+	enum verdict verdict; /* before judging: ok, wrong-output, crashed, timeout, build-failed */
 	struct sample *samples; /* the kept runs, in order */
 	size_t nsamples;
 	size_t alloc;
-	int64_t instructions;   /* cachegrind's count, or SAMPLE_ABSENT */
-	struct strbuf report;   /* why it failed: diff report, exit status, missing output */
+	int64_t instructions; /* cachegrind's count, or SAMPLE_ABSENT */
+	struct strbuf report; /* why it failed: diff report, exit status, missing output */
 	struct strbuf stderr_tail;
-	json_t *metadata;       /* stored with the run: cpu, aslr, judgement...; owned */
-	int reused;             /* loaded from the store instead of measured */
+	json_t *metadata; /* stored with the run: cpu, aslr, instructions...; owned */
+	struct proc_count_job *count_job; /* pipeline_count_start() running; owned */
+	int reused;                       /* loaded from the store instead of measured */
 	/* pipeline_save()'s bookkeeping: whether this measurement has a stored run, */
 	int stored;
 	size_t nstored; /* and how many of `samples` (the first ones) are in the store */
@@ -94,7 +100,7 @@ struct pipeline_commit {
 #define PIPELINE_COMMIT_INIT                                                                       \
 	{                                                                                          \
 		CHECKOUT_COMMIT_INIT, VERDICT_OK, STRBUF_INIT, STRBUF_INIT, NULL, STRBUF_INIT,     \
-			NULL, 0, ARTEFACT_DIGEST_INIT                                              \
+		        NULL, 0, ARTEFACT_DIGEST_INIT                                              \
 	}
 
 void pipeline_commit_release(struct pipeline_commit *pc);
@@ -136,7 +142,7 @@ void pipeline_progress_position(struct pipeline *p, size_t k, size_t n);
  * and the spool path is reported through progress.
  */
 int pipeline_measure(struct pipeline *p, const char *rev, struct pipeline_commit *out,
-		     struct pw_error *err);
+                     struct pw_error *err);
 
 /*
  * Get commit `rev` ready to be measured, without measuring it: read its
@@ -149,7 +155,7 @@ int pipeline_measure(struct pipeline *p, const char *rev, struct pipeline_commit
  * negative codes are perfwarden's own errors, as in pipeline_measure().
  */
 int pipeline_prepare(struct pipeline *p, const char *rev, struct pipeline_commit *out,
-		     struct pw_error *err);
+                     struct pw_error *err);
 
 /*
  * Count the instructions of one run of benchmark `bench` under cachegrind
@@ -157,7 +163,21 @@ int pipeline_prepare(struct pipeline *p, const char *rev, struct pipeline_commit
  * metadata, when valgrind cannot count them). The commit must be prepared.
  */
 int pipeline_count_instructions(struct pipeline *p, struct pipeline_commit *pc, size_t bench,
-				struct pw_error *err);
+                                struct pw_error *err);
+
+/*
+ * Count the instructions of benchmark `bench` in the background, pinned to
+ * the spare cpu (system_spare_cpu) while the timing cpu goes on, writing
+ * its output to a path of its own; pipeline_count_finish() waits for it and
+ * fills benches[bench].instructions. Without a spare cpu, or when the
+ * benchmark writes a fixed `output` file, it counts at once instead.
+ * A count that cannot be made is recorded (SAMPLE_ABSENT, the reason in the
+ * metadata), never an error; negative codes are perfwarden's own.
+ */
+int pipeline_count_start(struct pipeline *p, struct pipeline_commit *pc, size_t bench,
+                         struct pw_error *err);
+int pipeline_count_finish(struct pipeline *p, struct pipeline_commit *pc, size_t bench,
+                          struct pw_error *err);
 
 /*
  * Run `n` more kept repetitions of benchmark `bench` of an already measured
@@ -166,7 +186,7 @@ int pipeline_count_instructions(struct pipeline *p, struct pipeline_commit *pc, 
  * and built first when needed). Not stored until pipeline_save().
  */
 int pipeline_measure_more(struct pipeline *p, struct pipeline_commit *pc, size_t bench, size_t n,
-			  struct pw_error *err);
+                          struct pw_error *err);
 
 /*
  * Store what `pc` holds that the store does not have yet; nothing stored is
@@ -195,8 +215,8 @@ int pipeline_save(struct pipeline *p, struct pipeline_commit *pc, struct pw_erro
  * store_judgement_add().
  */
 int pipeline_store_judgement(struct pipeline *p, const struct pipeline_commit *cand,
-			     const struct pipeline_commit *base, const char *benchmark,
-			     const struct store_judgement *j, int64_t *id, struct pw_error *err);
+                             const struct pipeline_commit *base, const char *benchmark,
+                             const struct store_judgement *j, int64_t *id, struct pw_error *err);
 
 /*
  * The newest stored judgement of benchmark `benchmark` of `cand` against
@@ -206,8 +226,8 @@ int pipeline_store_judgement(struct pipeline *p, const struct pipeline_commit *c
  * or PIPELINE_FORCE). `out` is released first; the caller releases it.
  */
 int pipeline_find_judgement(struct pipeline *p, const struct pipeline_commit *cand,
-			    const struct pipeline_commit *base, const char *benchmark,
-			    const char *metric, const char *judge, struct store_judgement_row *out,
-			    struct pw_error *err);
+                            const struct pipeline_commit *base, const char *benchmark,
+                            const char *metric, const char *judge, struct store_judgement_row *out,
+                            struct pw_error *err);
 
 #endif

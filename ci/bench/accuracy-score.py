@@ -1,49 +1,57 @@
 #!/usr/bin/env python3
 """Scores `perfwarden check --json` documents against the manifest of an
-accuracy history (ci/bench/accuracy): which commits were slowed, undone or
-neutral. Prints one table row per scenario and the slowdown commits' details.
+accuracy history (ci/bench/accuracy): which commits were slowed (and how),
+undone, neutral or docs-only. Prints the planted sizes as measured, then one
+table row per scenario and judge, then the details of every slowdown and
+every mistake.
 
-usage: accuracy-score.py MANIFEST TIMES IDLE.json LOADED.json
+usage: accuracy-score.py MANIFEST TIMES PLANTED SCENARIO-JUDGE.json...
 """
 import json
+import os
 import statistics
 import sys
+
+FLAGS = {"slower", "faster"}
 
 
 def score(manifest, doc):
     by_commit = {r["commit"]: r for r in doc["results"]}
-    row = {"found": {}, "undone": {}, "false": 0, "neutral": 0, "runs": [], "details": [],
-           "noise": [r["noise"] for r in doc["results"] if r.get("noise") is not None]}
-    for commit, kind, pct in manifest:
+    row = {"found": {}, "undone": [], "false": [], "undecided": 0, "unchanged": 0,
+           "neutral": 0, "missed_ok": 0, "runs": [], "details": []}
+    for commit, kind, cause, pct in manifest:
         r = by_commit.get(commit)
         verdict = r["verdict"] if r else "missing"
         if r:
             row["runs"].append(r.get("runs") or 0)
+        if verdict == "unchanged":
+            row["unchanged"] += 1
+        if kind == "base":
+            continue
+        ratio = "%.4f" % r["ratio"] if r and r.get("ratio") is not None else "-"
+        ci = r.get("ci") if r else None
+        ci = "[%.4f, %.4f]" % tuple(ci) if ci and None not in ci else "-"
         if kind == "slow":
-            hit = verdict == "slower"
-            row["found"].setdefault(pct, []).append(hit)
-            ci = r.get("ci") if r else None
-            row["details"].append("%3d%% %s %-7s ratio %s ci %s runs %s noise %s" % (
-                pct, commit[:7], verdict,
-                "%.4f" % r["ratio"] if r and r.get("ratio") is not None else "-",
-                "[%.4f, %.4f]" % tuple(ci) if ci and None not in ci else "-",
-                r.get("runs") if r else "-",
-                "%.1f%%" % (100 * r["noise"]) if r and r.get("noise") is not None else "-"))
+            row["found"].setdefault((cause, pct), []).append(verdict == "slower")
+            if verdict == "ok":
+                row["missed_ok"] += 1
+            row["details"].append("%-5s %3d%% %s %-12s ratio %s ci %s runs %s" % (
+                cause, pct, commit[:7], verdict, ratio, ci, r.get("runs") if r else "-"))
         elif kind == "undo":
-            row["undone"].setdefault(pct, []).append(verdict == "faster")
+            row["undone"].append(verdict == "faster")
             if verdict == "slower":
-                row["false"] += 1
-                row["details"].append("  false alarm (undo read slower): %s ratio %.4f" % (commit[:7], r["ratio"]))
-        elif kind == "neutral":
+                row["false"].append("undo read slower: %s ratio %s ci %s" % (commit[:7], ratio, ci))
+        else:
             row["neutral"] += 1
-            if verdict != "ok":
-                row["false"] += 1
-                row["details"].append("  false alarm: %s %s ratio %.4f ci %s p %s runs %s noise %s" % (
-                    commit[:7], verdict, r["ratio"] if r and r.get("ratio") is not None else float("nan"),
-                    "[%.4f, %.4f]" % tuple(r["ci"]) if r and r.get("ci") and None not in r["ci"] else "-",
-                    "%.4f" % r["p_value"] if r and r.get("p_value") is not None else "-",
-                    r.get("runs") if r else "-",
-                    "%.1f%%" % (100 * r["noise"]) if r and r.get("noise") is not None else "-"))
+            if verdict in FLAGS:
+                row["false"].append("%s commit %s read %s: ratio %s ci %s runs %s" % (
+                    cause, commit[:7], verdict, ratio, ci, r.get("runs")))
+            elif verdict == "inconclusive":
+                row["undecided"] += 1
+                row["details"].append("%s commit %s inconclusive: ratio %s ci %s runs %s" % (
+                    cause, commit[:7], ratio, ci, r.get("runs")))
+    nets = doc.get("net", {}).get("benchmarks", [])
+    row["net"] = ",".join(n["verdict"] for n in nets) or "-"
     return row
 
 
@@ -54,29 +62,41 @@ def frac(hits):
 def main():
     manifest = []
     for line in open(sys.argv[1]):
-        commit, kind, pct = line.split()
-        manifest.append((commit, kind, int(pct)))
+        commit, kind, cause, pct = line.split()
+        manifest.append((commit, kind, cause, int(pct)))
     times = {}
     for line in open(sys.argv[2]):
         name, secs, *load = line.split()
         times[name] = (float(secs), " ".join(load))
-    pcts = [2, 5, 10, 25]
-    head = "| scenario | " + " | ".join("%d%% found" % p for p in pcts) + \
-        " | undos faster | false alarms | runs/commit median (mean, max) | noise (median) | wall | load avg |"
+    planted = dict(line.split() for line in open(sys.argv[3]))
+    base = float(planted[manifest[0][0]])
+    print("planted slowdowns, as measured (fastest of 7 pinned runs against the base's %.1f ms):" % base)
+    for commit, kind, cause, pct in manifest:
+        if kind == "slow":
+            print("  %-5s %3d%%: %+.1f%%" % (cause, pct, (float(planted[commit]) / base - 1) * 100))
+    sizes = []
+    for commit, kind, cause, pct in manifest:
+        if kind == "slow" and (cause, pct) not in sizes:
+            sizes.append((cause, pct))
+    head = ("| scenario | judge | " + " | ".join("%s %d%%" % s for s in sizes) +
+            " | undos faster | false alarms | slowdowns read ok | neutral undecided |"
+            " unchanged (not run) | net | runs/commit median (mean, max) | wall | load avg |")
+    print()
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
     details = []
-    for name, path in (("idle", sys.argv[3]), ("loaded", sys.argv[4])):
+    for path in sys.argv[4:]:
+        name = os.path.basename(path)[:-len(".json")]
+        scenario, judge = name.rsplit("-", 1)
         row = score(manifest, json.load(open(path)))
-        undone = [h for p in pcts for h in row["undone"].get(p, [])]
-        runs = row["runs"]
+        runs = row["runs"] or [0]
         secs, load = times.get(name, (float("nan"), "-"))
-        noise = "%.1f%%" % (100 * statistics.median(row["noise"])) if row["noise"] else "-"
-        print("| %s | %s | %s | %s/%s | %.0f (%.1f, %d) | %s | %.0f s | %s |" % (
-            name, " | ".join(frac(row["found"].get(p, [])) for p in pcts),
-            frac(undone), row["false"], row["neutral"] + len(undone),
-            statistics.median(runs), statistics.mean(runs), max(runs), noise, secs, load))
-        details.append((name, row["details"]))
+        print("| %s | %s | %s | %s | %d/%d | %d | %d/%d | %d | %s | %.0f (%.1f, %d) | %.0f s | %s |" % (
+            scenario, judge, " | ".join(frac(row["found"].get(s, [])) for s in sizes),
+            frac(row["undone"]), len(row["false"]), row["neutral"] + len(row["undone"]),
+            row["missed_ok"], row["undecided"], row["neutral"], row["unchanged"], row["net"],
+            statistics.median(runs), statistics.mean(runs), max(runs), secs, load))
+        details.append((name, row["details"] + ["false alarm: " + f for f in row["false"]]))
     for name, lines in details:
         print("\n%s:" % name)
         for line in lines:
