@@ -754,18 +754,20 @@ static void fill_entry(struct check_ctx *c, size_t i, size_t name, struct check_
 		return;
 	if (is_unchanged(c, i, name)) {
 		size_t px = proxy_of(c, i, name);
-		struct strbuf m = STRBUF_INIT;
+		struct strbuf m = STRBUF_INIT, names = STRBUF_INIT;
 
 		e->verdict = VERDICT_UNCHANGED;
 		memcpy(e->baseline, c->jc[px].pc.commit.hash, sizeof(e->baseline));
 		e->ratio = e->ci_lo = e->ci_hi = 1;
+		strbuf_addstr(&names, pc->artefacts.names.buf);
+		strbuf_rtrim(&names);
+		for (char *nl = strchr(names.buf, '\n'); nl; nl = strchr(nl, '\n'))
+			*nl = ',';
 		strbuf_addf(&m,
 		            "unchanged: what the build made is byte-identical to %s's (%s), so it "
 		            "cannot be faster or slower; not run",
-		            c->jc[px].pc.commit.short_hash, pc->artefacts.names.buf);
-		strbuf_rtrim(&m);
-		for (char *nl = strchr(m.buf, '\n'); nl; nl = strchr(nl, '\n'))
-			*nl = ' ';
+		            c->jc[px].pc.commit.short_hash, names.buf);
+		strbuf_release(&names);
 		free(e->message);
 		e->message = strbuf_detach(&m, NULL);
 		c->out->unchanged++;
