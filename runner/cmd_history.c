@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "checkout.h"
+#include "changes.h"
 #include "cli.h"
 #include "cmd.h"
 #include "paths.h"
@@ -33,13 +34,15 @@ static const char usage_text[] =
         "  --branch REF      follow REF's first-parent chain in --repo (default: order by\n"
         "                    author time)\n"
         "  --limit N         at most N commits (default 50; 0: all)\n"
-        "  --changes         also find change points over the shown commits' medians\n"
-        "                    (binary segmentation, permutation-tested with a fixed seed):\n"
-        "                    gradual drifts made of steps too small to flag one by one\n"
+        "  --changes         also find level changes over the shown commits' medians\n"
+        "                    (binary segmentation, permutation-tested with a fixed seed);\n"
+        "                    a change is confirmed only when it is at least 2% and a commit\n"
+        "                    of its step was judged slower/faster by an interleaved check\n"
         "  --json            {benchmark, metric, unit, commits: [{commit, subject, author_time,\n"
         "                    verdict, run_verdict, verdict_metric, verdict_judge, samples,\n"
         "                    median, min, iqr, ratio_prev}],\n"
-        "                    changes: [{commit, ratio, p_value}] with --changes}, values in unit\n"
+        "                    changes: [{commit, ratio, p_value, confirmed, confirmed_by,\n"
+        "                    unconfirmed_because}] with --changes}, values in unit\n"
         "  --csv             a header line, then one line per commit, values in unit\n"
         "\n"
         "Each commit shows its newest run (a commit measured again keeps its older\n"
@@ -215,79 +218,44 @@ done:
 	return ret;
 }
 
-/* A level change: the first commit (newest-first row index) at the new level. */
-struct history_change {
-	size_t row;
-	double ratio;
-	double p_value;
-};
-
-/*
- * Change points over the rows' medians, oldest first. Rows without a median
- * are left out of the series. *out is malloc'd (the caller frees it).
- */
-static int find_changes(const struct store_history *h, struct history_change **out, size_t *nout,
-                        struct pw_error *err)
+static void print_changes(const struct store_history *h, const struct change_point *ch, size_t n)
 {
-	double *x = calloc(h->nrows ? h->nrows : 1, sizeof(*x));
-	size_t *row = calloc(h->nrows ? h->nrows : 1, sizeof(*row));
-	struct stats_change *ch = NULL;
-	size_t n = 0, nch = 0, i;
-	int ret;
+	size_t i, confirmed = 0;
 
-	*out = NULL;
-	*nout = 0;
-	if (!x || !row)
-		abort();
-	for (i = h->nrows; i-- > 0;) {
-		if (isnan(h->rows[i].median))
-			continue;
-		x[n] = h->rows[i].median;
-		row[n++] = i;
-	}
-	ret = stats_change_points(x, n, NULL, &ch, &nch, err);
-	if (ret == 0 && nch) {
-		*out = calloc(nch, sizeof(**out));
-		if (!*out)
-			abort();
-		for (i = 0; i < nch; i++) {
-			(*out)[i].row = row[ch[i].index];
-			(*out)[i].ratio = ch[i].ratio;
-			(*out)[i].p_value = ch[i].p_value;
-		}
-		*nout = nch;
-	}
-	free(ch);
-	free(x);
-	free(row);
-	return ret;
-}
-
-static void print_changes(const struct store_history *h, const struct history_change *ch, size_t n)
-{
-	size_t i;
-
+	for (i = 0; i < n; i++)
+		confirmed += ch[i].confirmed;
 	if (!n) {
 		printf("\nno change points among these %zu commits\n", h->nrows);
 		return;
 	}
-	printf("\nchange points (oldest first):\n");
+	printf("\nchange points (oldest first; %zu confirmed by a judgement):\n", confirmed);
 	for (i = 0; i < n; i++) {
 		const struct store_history_row *r = &h->rows[ch[i].row];
 
 		printf("  %-12.12s  %+.1f%%  p=%.3g  %s\n", r->hash, (ch[i].ratio - 1) * 100,
 		       ch[i].p_value, r->subject ? r->subject : "");
+		if (ch[i].confirmed)
+			printf("                confirmed: %.12s read %s\n",
+			       h->rows[ch[i].confirmed_row].hash, h->rows[ch[i].confirmed_row].verdict);
+		else
+			printf("                not confirmed: %s; to judge the step: perfwarden check "
+			       "%.12s..%.12s\n",
+			       ch[i].why, h->rows[ch[i].before_row].hash, r->hash);
 	}
 }
 
-static json_t *changes_json(const struct store_history *h, const struct history_change *ch, size_t n)
+static json_t *changes_json(const struct store_history *h, const struct change_point *ch, size_t n)
 {
 	json_t *a = json_array();
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_pack("{s:s,s:f,s:f}", "commit", h->rows[ch[i].row].hash,
-		                                   "ratio", ch[i].ratio, "p_value", ch[i].p_value));
+		json_array_append_new(
+		        a, json_pack("{s:s,s:f,s:f,s:b,s:s?,s:s?}", "commit", h->rows[ch[i].row].hash,
+		                     "ratio", ch[i].ratio, "p_value", ch[i].p_value, "confirmed",
+		                     ch[i].confirmed, "confirmed_by",
+		                     ch[i].confirmed ? h->rows[ch[i].confirmed_row].hash : NULL,
+		                     "unconfirmed_because", ch[i].why));
 	return a;
 }
 
@@ -314,7 +282,7 @@ int cmd_history(int argc, char **argv)
 	struct pw_error err = PW_ERROR_INIT;
 	struct strbuf location = STRBUF_INIT;
 	const char *conninfo = NULL, *repo = NULL, *branch = NULL, **hashes = NULL;
-	struct history_change *changes = NULL;
+	struct change_point *changes = NULL;
 	size_t nchanges = 0;
 	int c, json = 0, csv = 0, want_changes = 0, ret = CMD_OK, r;
 	char *end;
@@ -394,7 +362,7 @@ int cmd_history(int argc, char **argv)
 		ret = r == PW_ENOTFOUND ? CMD_FAIL : CMD_ERROR;
 		goto done;
 	}
-	if (want_changes && find_changes(&h, &changes, &nchanges, &err) < 0) {
+	if (want_changes && changes_find(&h, 0, &changes, &nchanges, &err) < 0) {
 		cmd_errorf("history", "%s", pw_error_message(&err));
 		ret = CMD_ERROR;
 		goto done;
