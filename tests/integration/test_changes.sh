@@ -55,9 +55,13 @@ total = 1.0
 for c in ch:
     total *= c["ratio"]
 assert 1.05 < total < 1.10, total
+# no interleaved judgement backs these steps (they were never checked): not confirmed
+assert all(not c["confirmed"] and "judgement" in c["unconfirmed_because"] for c in ch), ch
 PY
 expect_exit 0 "history --changes as a table" -- "$PW" history --repo "$T/drift" --limit 0 --changes
 expect_grep "^change points" "$T/out" "the table lists the change points"
+expect_grep "not confirmed: .*perfwarden check [0-9a-f]*\.\.[0-9a-f]*" "$T/out" \
+	"the table says the change is not confirmed and how to judge its step"
 
 expect_exit 0 "history --changes on the flat repository" -- \
 	"$PW" history --repo "$T/flat" --limit 0 --changes --json
