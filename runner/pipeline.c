@@ -1006,6 +1006,15 @@ int pipeline_save(struct pipeline *p, struct pipeline_commit *pc, struct pw_erro
 			b->nstored = b->nsamples;
 		if (b->stored && b->nstored == b->nsamples)
 			continue; /* nothing new */
+		/*
+		 * Without hardware counters, cachegrind's count of the process tree
+		 * stands for each run's instructions (the program is the same every
+		 * run), so `history --metric instructions` and `compare` show it.
+		 */
+		if (b->instructions != SAMPLE_ABSENT)
+			for (size_t k = b->stored ? b->nstored : 0; k < b->nsamples; k++)
+				if (b->samples[k].instructions == SAMPLE_ABSENT)
+					b->samples[k].instructions = b->instructions;
 		m = json_copy(b->metadata);
 		if (!m)
 			m = json_object();
