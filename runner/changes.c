@@ -31,14 +31,16 @@ void changes_series(const struct store_history *h, double **values, size_t **row
 	for (i = h->nrows; i-- > 0;) {
 		const struct store_history_row *r = &h->rows[i];
 
-		if (!r->count || isnan(r->median) || failed(r->run_verdict ? r->run_verdict : r->verdict))
+		if (!r->count || isnan(r->median) ||
+		    failed(r->run_verdict ? r->run_verdict : r->verdict))
 			continue;
 		(*values)[*n] = r->median;
 		(*rows)[(*n)++] = i;
 	}
 }
 
-/* The commit of the step rows[k-1] (exclusive) .. rows[k] (inclusive) judged in `want`'s direction. */
+/* The commit of the step rows[k-1] (exclusive) .. rows[k] (inclusive) judged in `want`'s direction.
+ */
 static int backing(const struct store_history *h, size_t older, size_t newer, const char *want,
                    size_t *out)
 {

@@ -300,10 +300,10 @@ static void plan(struct check_ctx *c, int with_each, int with_net)
 		if (with_net && c->has_base && c->n > 1 && commit_good(c, 0, k) &&
 		    commit_good(c, c->n - 1, k)) {
 			size_t pb = proxy_of(c, 0, k), pt = proxy_of(c, c->n - 1, k);
+			const struct comparison *same = comparison_find(c, pb, pt, k, 0);
 
-			if (pb != pt &&
-			    !(with_each && pt == c->n - 1 && comparison_find(c, pb, pt, k, 0) &&
-			      comparison_find(c, pb, pt, k, 0)->live))
+			/* the tip's own comparison may be the push's already */
+			if (pb != pt && !(same && same->live))
 				comparison_want(c, pb, pt, k, 1, 0);
 		}
 	}
@@ -792,7 +792,8 @@ static const struct comparison *net_comparison(const struct check_ctx *c, size_t
 			return &c->cmp[k];
 	for (k = 0; k < c->ncmp; k++)
 		if (!c->cmp[k].net && c->cmp[k].name == name && c->cmp[k].judged &&
-		    c->cmp[k].cand == c->n - 1 && c->cmp[k].base == proxy_of(c, 0, name))
+		    c->cmp[k].cand == proxy_of(c, c->n - 1, name) &&
+		    c->cmp[k].base == proxy_of(c, 0, name))
 			return &c->cmp[k];
 	return NULL;
 }
