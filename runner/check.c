@@ -1107,9 +1107,20 @@ static int store_judgements(struct check_ctx *c, struct pw_error *err)
 			char *details = NULL;
 			size_t px;
 
+			struct store_judgement_row row = STORE_JUDGEMENT_ROW_INIT;
+			int known;
+
 			if (!is_unchanged(c, i, k))
 				continue;
 			px = proxy_of(c, i, k);
+			/* said before, for the same pair: nothing new to keep */
+			known = pipeline_find_judgement(c->p, &c->jc[i].pc, &c->jc[px].pc,
+			                                c->names[k], c->out->metric, c->out->judge,
+			                                &row, NULL) == 0 &&
+			        row.verdict && !strcmp(row.verdict, "unchanged");
+			store_judgement_row_release(&row);
+			if (known)
+				continue;
 			memset(&u, 0, sizeof(u));
 			judge_result_init(&u.jr);
 			u.base = px;
