@@ -316,10 +316,12 @@ static void seq_message(const struct judge_seq_options *o, struct judge_result *
 {
 	double conf = 1 - 2 * o->alpha_ok;
 
-	strbuf_addf(&res->message,
-	            "%s: lower quartile %+.2f%% (ratio %.4f, %g%% ci %.4f..%.4f, p %.2g",
-	            verdict_name(res->verdict), (res->ratio - 1) * 100, res->ratio, conf * 100,
-	            res->ci_lo, res->ci_hi, res->p_value);
+	strbuf_addf(&res->message, "%s: %s %+.2f%% (ratio %.4f, %g%% ci %.4f..%.4f, p %.2g",
+	            verdict_name(res->verdict),
+	            res->interval_test && !strcmp(res->interval_test, "rank") ? "shift"
+	                                                                      : "lower quartile",
+	            (res->ratio - 1) * 100, res->ratio, conf * 100, res->ci_lo, res->ci_hi,
+	            res->p_value);
 	if (res->verdict == VERDICT_SLOWER || res->verdict == VERDICT_FASTER)
 		strbuf_addf(&res->message, " < %.2g", o->alpha_change);
 	strbuf_addf(&res->message, ", %zu rounds, %s test)", n,
@@ -372,6 +374,24 @@ static int mwu_sides(const double *base, size_t nb, const double *cand, size_t n
 		*slower = m.u < (double)nb * (double)nc / 2 ? 1 - m.p_value / 2 : 0.5;
 	}
 	return 0;
+}
+
+/* The Hodges–Lehmann ratio: the median of every cand[i] / base[j]. */
+static int shift_ratio(const double *base, size_t nb, const double *cand, size_t nc, double *out,
+                       struct pw_error *err)
+{
+	double *r = malloc(nb * nc * sizeof(*r));
+	size_t i, j, k = 0;
+	int ret;
+
+	if (!r)
+		return pw_error_errno(err, PW_ERROR, "could not allocate %zu ratios", nb * nc);
+	for (i = 0; i < nc; i++)
+		for (j = 0; j < nb; j++)
+			r[k++] = cand[i] / base[j];
+	ret = stats_median(r, k, out, err);
+	free(r);
+	return ret;
 }
 
 /*
@@ -434,7 +454,8 @@ int judge_quantile(const double *base, size_t nb, const double *cand, size_t nc,
 	static const struct judge_seq_options defaults = JUDGE_SEQ_OPTIONS_INIT;
 	struct stats_qtest at1, up, down;
 	double t, qb, qc, m_slow, m_fast, m_up, m_down, dummy, p_slow, p_fast, q_lo, q_hi;
-	double m_lo = NAN, m_hi = NAN;
+	double m_lo = NAN, m_hi = NAN, hl = NAN;
+	int q_slower, m_slower, q_faster, m_faster;
 	size_t n = nb < nc ? nb : nc;
 	int ret, q_ok, m_ok, use_rank;
 
@@ -466,14 +487,24 @@ int judge_quantile(const double *base, size_t nb, const double *cand, size_t nc,
 		return ret;
 	if ((ret = mwu_ci(base, nb, cand, nc, 1 - 2 * opts->alpha_ok, &m_lo, &m_hi, err)) < 0)
 		return ret;
-	/* the two tests share each alpha (Bonferroni): the smaller p counts twice */
-	p_slow = 2 * (at1.p_slower < m_slow ? at1.p_slower : m_slow);
-	p_fast = 2 * (at1.p_faster < m_fast ? at1.p_faster : m_fast);
+	if ((ret = shift_ratio(base, nb, cand, nc, &hl, err)) < 0)
+		return ret;
+	/*
+	 * Each test with its own estimate: the lower-quantile test with the ratio
+	 * of lower quartiles, Mann–Whitney with the Hodges–Lehmann ratio (the
+	 * median of every candidate / baseline ratio). They share each alpha
+	 * (Bonferroni): a p counts twice.
+	 */
 	q_ok = up.p_faster < opts->alpha_ok / 2 && down.p_slower < opts->alpha_ok / 2;
 	m_ok = m_up < opts->alpha_ok / 2 && m_down < opts->alpha_ok / 2;
+	q_slower = 2 * at1.p_slower < opts->alpha_change && qc / qb >= 1 + t / 2;
+	m_slower = 2 * m_slow < opts->alpha_change && hl >= 1 + t / 2;
+	q_faster = 2 * at1.p_faster < opts->alpha_change && qc / qb <= 1 / (1 + t / 2);
+	m_faster = 2 * m_fast < opts->alpha_change && hl <= 1 / (1 + t / 2);
+	p_slow = 2 * (at1.p_slower < m_slow ? at1.p_slower : m_slow);
+	p_fast = 2 * (at1.p_faster < m_fast ? at1.p_faster : m_fast);
 	res->n_base = nb;
 	res->n_new = nc;
-	res->ratio = qc / qb;
 	res->p_value = 2 * (p_slow < p_fast ? p_slow : p_fast);
 	if (res->p_value > 1)
 		res->p_value = 1;
@@ -482,23 +513,24 @@ int judge_quantile(const double *base, size_t nb, const double *cand, size_t nc,
 		res->verdict = VERDICT_UNSURE;
 	else if (q_ok || m_ok)
 		res->verdict = VERDICT_OK;
-	else if (p_slow < opts->alpha_change && res->ratio >= 1 + t / 2)
+	else if (q_slower || m_slower)
 		res->verdict = VERDICT_SLOWER;
-	else if (p_fast < opts->alpha_change && res->ratio <= 1 / (1 + t / 2))
+	else if (q_faster || m_faster)
 		res->verdict = VERDICT_FASTER;
 	else
 		res->verdict = VERDICT_UNSURE;
 	if (res->verdict == VERDICT_UNSURE && opts->final_look)
 		res->verdict = VERDICT_INCONCLUSIVE;
-	/* the interval shown is the deciding test's; undecided, the narrower one */
+	/* the estimate and interval shown are the deciding test's; undecided, the robust one's */
 	if (res->verdict == VERDICT_OK)
 		use_rank = !q_ok;
 	else if (res->verdict == VERDICT_SLOWER)
-		use_rank = m_slow < at1.p_slower;
+		use_rank = !q_slower;
 	else if (res->verdict == VERDICT_FASTER)
-		use_rank = m_fast < at1.p_faster;
+		use_rank = !q_faster;
 	else
-		use_rank = m_hi / m_lo < q_hi / q_lo;
+		use_rank = 0;
+	res->ratio = use_rank ? hl : qc / qb;
 	res->ci_lo = use_rank ? m_lo : q_lo;
 	res->ci_hi = use_rank ? m_hi : q_hi;
 	res->min_detectable = (res->ci_hi / res->ci_lo > 1 ? sqrt(res->ci_hi / res->ci_lo) : 1) - 1;

@@ -211,18 +211,22 @@ int judge_compare_paired(const double *base, const double *cand, size_t n,
  *    candidate is significantly faster than (1 + t) x baseline and slower
  *    than baseline / (1 + t), each at alpha_ok / 2, by either test (two
  *    one-sided tests);
- *  - slower: the candidate is significantly slower (the smaller one-sided p
- *    of the two tests, doubled, below alpha_change — which the caller has
- *    divided among the push's comparisons and looks) and the ratio of lower
- *    quartiles is at least 1 + t / 2; faster is the mirror image;
+ *  - slower: a test finds the candidate significantly slower (its one-sided
+ *    p, doubled, below alpha_change — which the caller has divided among the
+ *    push's comparisons and looks) and its estimate (below) is at least
+ *    1 + t / 2; faster is the mirror image;
  *  - otherwise unsure (measure more), or, on the final look, inconclusive:
  *    the message says how large a change the rounds could resolve.
- * res->ratio is Q(cand) / Q(base); [ci_lo, ci_hi] the interval at 1 - 2
- * alpha_ok of the test that decided (inverted over the scale; the narrower
- * of the two when undecided; interval_test names it); p_value the two-sided
- * p at ratio 1 (both tests, Bonferroni); min_detectable the interval's
- * half-width (the change these rounds can resolve); noise the baseline's
- * 1.4826 MAD / median. Instruction counts are not judged here (judge_compare).
+ * Each test has its estimate: the lower-quantile test the ratio of lower
+ * quartiles, Mann–Whitney the Hodges–Lehmann ratio (median of all
+ * cand[i] / base[j]); a test decides slower or faster only with its own
+ * estimate at least 1 + t / 2 (or at most 1 / (1 + t / 2)). res->ratio and
+ * [ci_lo, ci_hi] (at 1 - 2 alpha_ok, the test inverted over the ratio) are
+ * the deciding test's, the lower-quantile test's when undecided;
+ * interval_test names it. p_value is the two-sided p at ratio 1 (both
+ * tests, Bonferroni); min_detectable the interval's half-width (the change
+ * these rounds can resolve); noise the baseline's 1.4826 MAD / median. Instruction counts are not
+ * judged here (judge_compare).
  */
 struct judge_seq_options {
 	double threshold;    /* t */
