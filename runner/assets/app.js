@@ -32,9 +32,13 @@
 		return !!VERDICTS[v] && !VERDICTS[v].noted;
 	}
 
-	/* Whether row r's verdict was judged on this chart's metric (a run's own verdict is on every metric). */
+	/*
+	 * Whether row r's verdict holds on this chart's metric: one judged on it,
+	 * a run's own verdict (wrong output, crashed...), or an unchanged build
+	 * (identical on every metric).
+	 */
 	function judgedHere(r, metric) {
-		return !r.verdict_metric || r.verdict_metric === metric;
+		return !r.verdict_metric || r.verdict_metric === metric || r.verdict === 'unchanged';
 	}
 
 	/* What a verdict is, for tooltips and hovers: "slower (judged on cpu by lower-quartile-seq/2)". */
@@ -181,8 +185,9 @@
 		Object.keys(VERDICTS).forEach(function (name) {
 			var d = VERDICTS[name];
 			datasets.push({ label: d.label, type: 'scatter', data: markers[name] || [],
-				pointStyle: d.style, rotation: d.rotation, pointRadius: 7, pointHoverRadius: 9,
-				backgroundColor: d.color, borderColor: d.color, borderWidth: d.style === 'dash' ? 3 : 1,
+				pointStyle: d.style, rotation: d.rotation, pointRadius: d.style === 'dash' ? 11 : 7,
+				pointHoverRadius: d.style === 'dash' ? 13 : 9, backgroundColor: d.color, borderColor: d.color,
+				borderWidth: d.style === 'dash' ? 4 : 1,
 				verdict: name });
 		});
 		/* verdicts judged on another metric: hollow, and the tooltip says which metric */
