@@ -27,7 +27,7 @@ static const char usage_text[] =
         "  --json   {a, b, comparisons: [{benchmark, environment, spec_hash, run_a, run_b,\n"
         "           metric, unit, a_samples, a_median, b_samples, b_median, ratio, ci_low,\n"
         "           ci_high}]}\n"
-        "  --csv    the same fields, one line per benchmark and metric\n"
+        "  --csv    the fields up to ci_high, one line per benchmark and metric\n"
         "Per benchmark, the newest runs of A and B that share a spec and an environment\n"
         "are compared; runs of different specs or environments never are. The interval\n"
         "is a 95% percentile bootstrap of the ratio of medians (2000 resamples, fixed\n"
@@ -218,7 +218,7 @@ static void print_csv(const struct comparison *c, size_t n)
 	size_t i;
 
 	printf("benchmark,environment,metric,unit,a_samples,a_median,b_samples,b_median,ratio,"
-	       "ci_low,ci_high,spec_hash,run_a,run_b\n");
+	       "ci_low,ci_high\n");
 	for (i = 0; i < n; i++) {
 		/* benchmark names and fingerprints are identifiers: no quoting needed */
 		printf("%s,%s,%s,%s,%zu,", c[i].benchmark, c[i].environment,
@@ -232,8 +232,7 @@ static void print_csv(const struct comparison *c, size_t n)
 		csv_number(c[i].ci.lo);
 		putchar(',');
 		csv_number(c[i].ci.hi);
-		printf(",%s,%lld,%lld\n", c[i].spec_hash ? c[i].spec_hash : "", (long long)c[i].run_a,
-		       (long long)c[i].run_b);
+		putchar('\n');
 	}
 }
 
