@@ -21,6 +21,7 @@
 #include "catalog.h"
 #include "checkout.h"
 #include "judge.h"
+#include "judgements.h"
 #include "query.h"
 #include "stats.h"
 
@@ -407,13 +408,95 @@ static json_t *history_row_json(const struct store_history_row *r)
 	                 "ratio_prev", num(r->ratio_prev));
 }
 
+/*
+ * The newest judgement of `benchmark` on commit `hash` (in environment `env`
+ * when given) as a history row when it says `unchanged`: such a commit was
+ * not run (its build equals its baseline's), so it has no row of its own.
+ * NULL otherwise.
+ */
+static json_t *unchanged_row_json(struct store *s, const char *repo,
+                                  const struct checkout_commit *c, const char *benchmark,
+                                  const char *env)
+{
+	struct store_judgement_list l = STORE_JUDGEMENT_LIST_INIT;
+	struct pw_error err = PW_ERROR_INIT;
+	json_t *out = NULL;
+	size_t i;
+
+	if (store_judgements_for_commit(s, repo, c->hash, &l, &err) < 0)
+		goto done;
+	for (i = 0; i < l.nrows; i++) {
+		const struct store_judgement_row *j = &l.rows[i];
+
+		if (strcmp(j->benchmark, benchmark) || (env && strcmp(j->fingerprint, env)))
+			continue;
+		if (!strcmp(j->verdict, verdict_name(VERDICT_UNCHANGED)))
+			out = json_pack("{s:s,s:o,s:o,s:I,s:s,s:n,s:o,s:o,s:o,s:o,s:I,s:n,s:n,s:n,s:n,"
+			                "s:n,s:n}",
+			                "hash", c->hash, "short", short_hash(c->hash), "subject",
+			                str(c->subject), "author_time", (json_int_t)c->author_time,
+			                "verdict", j->verdict, "run_verdict", "verdict_metric",
+			                str(j->metric), "verdict_judge", str(j->judge), "equals",
+			                str(j->baseline), "equals_short", short_hash(j->baseline),
+			                "count", (json_int_t)0, "median", "min", "iqr", "q1", "q3",
+			                "ratio_prev");
+		break; /* only the newest judgement counts */
+	}
+done:
+	store_judgement_list_release(&l);
+	pw_error_release(&err);
+	return out;
+}
+
+/* At most this many commits without a run are looked up for an `unchanged` judgement. */
+#define API_UNCHANGED_LOOKUPS 200
+
+/*
+ * The page's rows in first-parent order, with the commits between them that
+ * were not run because their build was unchanged (`unchanged` rows: no
+ * values, `equals` names the commit whose build they share).
+ */
+static json_t *history_page_json(struct store *s, const struct history_request *req,
+                                 const struct store_history *h, size_t first, size_t n,
+                                 const char *order)
+{
+	struct checkout_list list = CHECKOUT_LIST_INIT;
+	json_t *commits = json_array(), *row;
+	size_t i, k = first, lookups = 0;
+	int started;
+
+	if (strcmp(order, "first-parent") || !req->repo || !n) {
+		for (i = first; i < first + n; i++)
+			json_array_append_new(commits, history_row_json(&h->rows[i]));
+		return commits;
+	}
+	first_parents(req->repo, &list);
+	/* the first page starts at HEAD; a later one after its cursor, at its first row */
+	started = !req->before && !req->offset;
+	for (i = 0; i < list.ncommits && k < first + n; i++) {
+		const struct checkout_commit *c = &list.commits[i];
+
+		if (!strcmp(c->hash, h->rows[k].hash)) {
+			json_array_append_new(commits, history_row_json(&h->rows[k++]));
+			started = 1;
+		} else if (started && lookups++ < API_UNCHANGED_LOOKUPS &&
+		           (row = unchanged_row_json(s, req->repo, c, req->benchmark, req->env))) {
+			json_array_append_new(commits, row);
+		}
+	}
+	for (; k < first + n; k++) /* rows the walk did not meet (should not happen) */
+		json_array_append_new(commits, history_row_json(&h->rows[k]));
+	checkout_list_release(&list);
+	return commits;
+}
+
 static int route_history(struct store *s, api_param_fn param, void *ctx, struct api_response *resp,
                          struct pw_error *err)
 {
 	struct store_history h = STORE_HISTORY_INIT;
 	struct history_request req;
 	const char *order;
-	size_t first, n, i;
+	size_t first, n;
 	json_t *commits;
 	int ret, more;
 
@@ -424,9 +507,7 @@ static int route_history(struct store *s, api_param_fn param, void *ctx, struct 
 		ret = respond_store_error(resp, ret, err);
 		goto done;
 	}
-	commits = json_array();
-	for (i = first; i < first + n; i++)
-		json_array_append_new(commits, history_row_json(&h.rows[i]));
+	commits = history_page_json(s, &req, &h, first, n, order);
 	ret = respond_json(
 	        resp, 200,
 	        json_pack("{s:o,s:s,s:s,s:s,s:o,s:s,s:I,s:o,s:o}", "repo", str(req.repo),
@@ -599,8 +680,59 @@ done:
 	return out ? out : json_null();
 }
 
+static json_t *judgement_json(const struct store_judgement_row *j, int64_t run_id)
+{
+	json_t *details = json_loads(j->details_json ? j->details_json : "{}", 0, NULL);
+
+	if (!json_is_object(details)) {
+		json_decref(details);
+		details = json_object();
+	}
+	return json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o,"
+	                 "s:o}",
+	                 "id", (json_int_t)j->id, "created_at", str(j->created_at), "benchmark",
+	                 str(j->benchmark), "fingerprint", str(j->fingerprint), "spec_hash",
+	                 str(j->spec_hash), "metric", str(j->metric), "judge", str(j->judge),
+	                 "verdict", str(j->verdict), "baseline", str(j->baseline),
+	                 "baseline_short", short_hash(j->baseline), "ratio", num(j->ratio), "ci",
+	                 isfinite(j->ci_lo) && isfinite(j->ci_hi)
+	                         ? json_pack("[f,f]", j->ci_lo, j->ci_hi)
+	                         : json_null(),
+	                 "p_value", num(j->p_value), "message", str(j->message), "run",
+	                 run_id ? json_integer((json_int_t)run_id) : json_null(), "rounds",
+	                 (json_int_t)j->rounds, "details", details, "newest", json_true());
+}
+
+static int same(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
+}
+
+/*
+ * The judgement that gave run `r` its verdict: the newest of its key
+ * (benchmark, environment, spec) on the metric and by the judge the store
+ * named for it; NULL when the run's verdict is its own.
+ */
+static const struct store_judgement_row *judgement_of(const struct store_judgement_list *l,
+                                                      const struct store_run_info *r)
+{
+	size_t i;
+
+	if (!r->newest || !r->judged_metric)
+		return NULL;
+	for (i = 0; i < l->nrows; i++) {
+		const struct store_judgement_row *j = &l->rows[i];
+
+		if (same(j->benchmark, r->benchmark) && same(j->fingerprint, r->fingerprint) &&
+		    same(j->spec_hash, r->spec_hash) && same(j->metric, r->judged_metric) &&
+		    same(j->judge, r->judge))
+			return j;
+	}
+	return NULL;
+}
+
 static json_t *run_json(struct store *s, const struct store_commit_info *c,
-                        const struct store_run_info *r)
+                        const struct store_run_info *r, const struct store_judgement_row *jr)
 {
 	struct strbuf details = STRBUF_INIT;
 	json_t *metadata = NULL, *env_details = NULL, *samples = json_array(), *baseline;
@@ -618,11 +750,12 @@ static json_t *run_json(struct store *s, const struct store_commit_info *c,
 	strbuf_release(&details);
 	for (k = 0; k < r->nsamples; k++)
 		json_array_append_new(samples, sample_json(&r->samples[k]));
-	base_hash = json_string_value(json_object_get(metadata, "baseline"));
+	base_hash = jr && jr->baseline ? jr->baseline
+	                               : json_string_value(json_object_get(metadata, "baseline"));
 	baseline = base_hash ? run_baseline(s, c->repo_location, r, base_hash) : json_null();
 	return json_pack(
 	        "{s:I,s:s,s:o,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:o,s:o},"
-	        "s:o,s:o}",
+	        "s:o,s:o,s:o}",
 	        "id", (json_int_t)r->id, "benchmark", r->benchmark, "spec_hash", str(r->spec_hash),
 	        "newest", r->newest, "verdict", str(store_run_shown_verdict(r)), "run_verdict",
 	        str(r->verdict), "verdict_metric", str(r->judged_metric), "verdict_judge",
@@ -632,13 +765,48 @@ static json_t *run_json(struct store *s, const struct store_commit_info *c,
 	        summary_json(r->samples, r->nsamples, STORE_METRIC_WALL), "environment",
 	        "fingerprint", str(r->fingerprint), "details",
 	        env_details ? env_details : json_object(), "samples", samples, "baseline",
-	        baseline);
+	        baseline, "judgement", jr ? judgement_json(jr, r->id) : json_null());
+}
+
+/*
+ * Every judgement of the commit, newest first; `run` names the run whose
+ * verdict it gave (null: none, e.g. an unchanged build that was not run),
+ * `newest` whether it is the newest of its benchmark, environment, spec,
+ * metric and judge.
+ */
+static json_t *judgements_json(const struct store_commit_info *c,
+                               const struct store_judgement_list *l)
+{
+	json_t *out = json_array();
+	size_t i, k;
+
+	for (i = 0; i < l->nrows; i++) {
+		const struct store_judgement_row *j = &l->rows[i];
+		int64_t run = 0;
+		int newest = 1;
+		json_t *o;
+
+		for (k = 0; k < i && newest; k++)
+			if (same(l->rows[k].benchmark, j->benchmark) &&
+			    same(l->rows[k].fingerprint, j->fingerprint) &&
+			    same(l->rows[k].spec_hash, j->spec_hash) &&
+			    same(l->rows[k].metric, j->metric) && same(l->rows[k].judge, j->judge))
+				newest = 0;
+		for (k = 0; k < c->nruns; k++)
+			if (judgement_of(l, &c->runs[k]) == j)
+				run = c->runs[k].id;
+		o = judgement_json(j, run);
+		json_object_set_new(o, "newest", json_boolean(newest));
+		json_array_append_new(out, o);
+	}
+	return out;
 }
 
 static int route_commit(struct store *s, const char *prefix, api_param_fn param, void *ctx,
                         struct api_response *resp, struct pw_error *err)
 {
 	struct store_commit_info c = STORE_COMMIT_INFO_INIT;
+	struct store_judgement_list jl = STORE_JUDGEMENT_LIST_INIT;
 	json_t *runs, *parents;
 	size_t i;
 	int ret;
@@ -652,22 +820,27 @@ static int route_commit(struct store *s, const char *prefix, api_param_fn param,
 		ret = respond_store_error(resp, ret, err);
 		goto done;
 	}
+	if (c.repo_location &&
+	    (ret = store_judgements_for_commit(s, c.repo_location, c.hash, &jl, err)) < 0)
+		goto done;
 	runs = json_array();
 	for (i = 0; i < c.nruns; i++)
-		json_array_append_new(runs, run_json(s, &c, &c.runs[i]));
+		json_array_append_new(runs, run_json(s, &c, &c.runs[i], judgement_of(&jl, &c.runs[i])));
 	parents = json_array();
 	for (i = 0; i < c.nparents; i++)
 		json_array_append_new(parents, json_string(c.parents[i]));
 	ret = respond_json(
 	        resp, 200,
-	        json_pack("{s:s,s:o,s:{s:o,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:o}", "hash", c.hash,
+	        json_pack("{s:s,s:o,s:{s:o,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:o,s:o}", "hash", c.hash,
 	                  "short", short_hash(c.hash), "repo", "location", str(c.repo_location),
 	                  "forge_url", forge_url(c.repo_location, NULL), "forge_url",
 	                  forge_url(c.repo_location, c.hash), "parents", parents, "author",
 	                  str(c.author), "email", str(c.email), "author_time", str(c.author_time),
 	                  "subject", str(c.subject), "runs_order",
-	                  "benchmark, environment, spec_hash, then newest first", "runs", runs));
+	                  "benchmark, environment, spec_hash, then newest first", "runs", runs,
+	                  "judgements", judgements_json(&c, &jl)));
 done:
+	store_judgement_list_release(&jl);
 	store_commit_info_release(&c);
 	return ret;
 }

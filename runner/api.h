@@ -52,7 +52,12 @@ int api_route(struct store *s, const char *path, api_param_fn param, void *ctx,
  *                          subject, author_time, verdict, run_verdict, verdict_metric,
  *                          verdict_judge, count, median, min, iqr, q1, q3,
  *                          ratio_prev}], next (cursor for before=, or null)}, newest first;
- *                          limit 1..5000 (default 200); q1/q3 are median -/+ iqr/2
+ *                          limit 1..5000 (default 200); q1/q3 are median -/+ iqr/2. In
+ *                          first-parent order, a commit between the page's rows that was
+ *                          not run because its newest judgement is `unchanged` (its build
+ *                          equals its baseline's) is a row too: verdict "unchanged", count
+ *                          0, null values, equals/equals_short the commit it equals (at
+ *                          most 200 such look-ups per page)
  *   /api/changes?repo=&benchmark=&metric=&env=
  *                          {changes: [{hash, index, ratio, p_value}], segments: [{first,
  *                          last, median}]}, oldest first (index into that order)
@@ -60,8 +65,14 @@ int api_route(struct store *s, const char *path, api_param_fn param, void *ctx,
  *                          the commit and every run ever stored (runs_order: per benchmark,
  *                          environment and spec newest first; `newest` false for older
  *                          measurements): id, samples, verdict, run_verdict, verdict_metric,
- *                          verdict_judge, logs, metadata, environment details, the baseline's
- *                          newest run when the metadata names a "baseline"
+ *                          verdict_judge, logs, metadata, environment details, judgement
+ *                          (the one that gave the run its verdict: {id, metric, judge, verdict,
+ *                          baseline, ratio, ci, p_value, rounds, message, details}, or null),
+ *                          the baseline's newest run (the judgement's baseline, else the
+ *                          metadata's); and judgements: every judgement of the commit, newest
+ *                          first, with run (the run it gave its verdict, null for an unchanged
+ *                          build that was not run) and newest (of its benchmark, environment,
+ *                          spec, metric and judge)
  *   /api/compare?a=&b=&repo=
  *                          per benchmark and metric, on each commit's newest run (run_a,
  *                          run_b): medians, ratio b/a, bootstrap CI, p; verdict_a/_b with

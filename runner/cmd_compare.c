@@ -1,8 +1,11 @@
 /*
  * `perfwarden compare A B`: two commits side by side. For every benchmark
- * measured on both (in the same environment) and every metric measured on
- * both, the medians, the ratio B/A and its 95% bootstrap confidence interval
- * (runner/stats.h, fixed seed: the same data always gives the same interval).
+ * measured on both with the same spec and in the same environment (the
+ * newest such pair of runs; runs of different specs or machines are never
+ * mixed) and every metric measured on both, the medians, the ratio B/A and
+ * its 95% bootstrap confidence interval (runner/stats.h, fixed seed: the
+ * same data always gives the same interval). Which spec and environment
+ * were compared is printed with them.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -21,44 +24,114 @@ static const char usage_text[] =
         "usage: perfwarden compare [--repo DIR] [--json | --csv] [--database CONNINFO] A B\n"
         "\n"
         "  A, B     commit hashes (4+ hex digits); ratios are B / A\n"
-        "  --json   {a, b, comparisons: [{benchmark, environment, metric, unit, a_samples,\n"
-        "           a_median, b_samples, b_median, ratio, ci_low, ci_high}]}\n"
-        "  --csv    the same fields, one line per benchmark and metric\n"
-        "The interval is a 95% percentile bootstrap of the ratio of medians (2000\n"
-        "resamples, fixed seed). Exit 1 when a commit is unknown or nothing was\n"
-        "measured on both.\n";
+        "  --json   {a, b, comparisons: [{benchmark, environment, spec_hash, run_a, run_b,\n"
+        "           metric, unit, a_samples, a_median, b_samples, b_median, ratio, ci_low,\n"
+        "           ci_high}]}\n"
+        "  --csv    the fields up to ci_high, one line per benchmark and metric\n"
+        "Per benchmark, the newest runs of A and B that share a spec and an environment\n"
+        "are compared; runs of different specs or environments never are. The interval\n"
+        "is a 95% percentile bootstrap of the ratio of medians (2000 resamples, fixed\n"
+        "seed). Exit 1 when a commit is unknown or no benchmark was measured on both\n"
+        "with the same spec and environment.\n";
 
 struct comparison {
 	const char *benchmark;
 	const char *environment;
+	const char *spec_hash;
+	int64_t run_a, run_b;
 	enum store_metric metric;
 	size_t na, nb;
 	double median_a, median_b;
 	struct stats_ci ci; /* NAN bounds when it cannot be computed */
 };
 
+/* Two runs to compare: one benchmark, one spec, one environment. */
+struct pair {
+	const struct store_run_info *a, *b;
+};
 
-
-/* B's newest run for A's run: same benchmark and environment, the same spec preferred. */
-static const struct store_run_info *match(const struct store_commit_info *b,
-                                          const struct store_run_info *ra)
+static int same(const char *x, const char *y)
 {
-	return store_commit_newest_run(b, ra->benchmark, ra->fingerprint, ra->spec_hash);
+	return x && y && !strcmp(x, y);
+}
+
+/* When the older of the pair finished (ISO 8601 text compares in time order). */
+static const char *pair_time(const struct pair *p)
+{
+	const char *ta = p->a->finished_at ? p->a->finished_at : "";
+	const char *tb = p->b->finished_at ? p->b->finished_at : "";
+
+	return strcmp(ta, tb) < 0 ? ta : tb;
+}
+
+/*
+ * Per benchmark, the newest runs of A and B that share a spec hash and an
+ * environment: of every such (spec, environment), the one whose older run
+ * is the newest. Benchmarks without one are left out. Returns how many.
+ */
+static size_t pair_runs(const struct store_commit_info *a, const struct store_commit_info *b,
+                        struct pair **out)
+{
+	size_t i, k, n = 0;
+
+	*out = calloc(a->nruns + 1, sizeof(**out));
+	if (!*out)
+		abort();
+	for (i = 0; i < a->nruns; i++) {
+		struct pair p;
+
+		p.a = &a->runs[i];
+		if (!p.a->newest) /* older measurements of A are not compared */
+			continue;
+		p.b = store_commit_newest_run(b, p.a->benchmark, p.a->fingerprint, p.a->spec_hash);
+		if (!p.b || !same(p.b->spec_hash, p.a->spec_hash) ||
+		    !same(p.b->fingerprint, p.a->fingerprint))
+			continue;
+		for (k = 0; k < n; k++)
+			if (!strcmp((*out)[k].a->benchmark, p.a->benchmark))
+				break;
+		if (k == n)
+			(*out)[n++] = p;
+		else if (strcmp(pair_time(&p), pair_time(&(*out)[k])) > 0)
+			(*out)[k] = p;
+	}
+	return n;
+}
+
+/* What each commit has, for the message when nothing can be compared. */
+static void describe_runs(const struct store_commit_info *c, struct strbuf *out)
+{
+	size_t i, shown = 0;
+
+	strbuf_addf(out, "%.12s:", c->hash);
+	for (i = 0; i < c->nruns; i++) {
+		const struct store_run_info *r = &c->runs[i];
+
+		if (!r->newest)
+			continue;
+		if (shown++ == 4) {
+			strbuf_addstr(out, " ...");
+			break;
+		}
+		strbuf_addf(out, " %s (spec %.12s, environment %.12s)", r->benchmark,
+		            r->spec_hash ? r->spec_hash : "-", r->fingerprint ? r->fingerprint : "-");
+	}
+	if (!shown)
+		strbuf_addstr(out, " no runs");
 }
 
 static size_t compare_runs(const struct store_commit_info *a, const struct store_commit_info *b,
                            struct comparison **out)
 {
-	size_t i, n = 0, alloc = 0;
+	struct pair *pairs = NULL;
+	size_t i, n = 0, alloc = 0, npairs = pair_runs(a, b, &pairs);
 	int k;
 
 	*out = NULL;
-	for (i = 0; i < a->nruns; i++) {
-		const struct store_run_info *ra = &a->runs[i], *rb;
+	for (i = 0; i < npairs; i++) {
+		const struct store_run_info *ra = pairs[i].a, *rb = pairs[i].b;
 		double *va, *vb;
 
-		if (!ra->newest || !(rb = match(b, ra)))
-			continue; /* older measurements of A are not compared */
 		va = calloc(ra->nsamples + 1, sizeof(*va));
 		vb = calloc(rb->nsamples + 1, sizeof(*vb));
 		if (!va || !vb)
@@ -79,6 +152,9 @@ static size_t compare_runs(const struct store_commit_info *a, const struct store
 			c = &(*out)[n++];
 			c->benchmark = ra->benchmark;
 			c->environment = ra->fingerprint;
+			c->spec_hash = ra->spec_hash;
+			c->run_a = ra->id;
+			c->run_b = rb->id;
 			c->metric = (enum store_metric)k;
 			c->na = na;
 			c->nb = nb;
@@ -93,6 +169,7 @@ static size_t compare_runs(const struct store_commit_info *a, const struct store
 		free(va);
 		free(vb);
 	}
+	free(pairs);
 	return n;
 }
 
@@ -101,8 +178,14 @@ static void print_table(const struct store_commit_info *a, const struct store_co
 {
 	size_t i;
 
-	printf("A  %.12s  %s\nB  %.12s  %s\n\n", a->hash, a->subject ? a->subject : "", b->hash,
+	printf("A  %.12s  %s\nB  %.12s  %s\n", a->hash, a->subject ? a->subject : "", b->hash,
 	       b->subject ? b->subject : "");
+	for (i = 0; i < n; i++)
+		if (!i || strcmp(c[i].benchmark, c[i - 1].benchmark))
+			printf("%s: runs %lld and %lld, spec %.12s, environment %.16s\n", c[i].benchmark,
+			       (long long)c[i].run_a, (long long)c[i].run_b,
+			       c[i].spec_hash ? c[i].spec_hash : "-", c[i].environment);
+	putchar('\n');
 	printf("%-14s  %-14s  %4s  %12s  %4s  %12s  %7s  %17s\n", "BENCHMARK", "METRIC", "N(A)",
 	       "MEDIAN(A)", "N(B)", "MEDIAN(B)", "B/A", "95% CI");
 	for (i = 0; i < n; i++) {
@@ -168,8 +251,11 @@ static void print_json(const struct store_commit_info *a, const struct store_com
 	for (i = 0; i < n; i++)
 		json_array_append_new(
 		        list,
-		        json_pack("{s:s,s:s,s:s,s:s,s:I,s:o,s:I,s:o,s:o,s:o,s:o}", "benchmark",
-		                  c[i].benchmark, "environment", c[i].environment, "metric",
+		        json_pack("{s:s,s:s,s:o,s:I,s:I,s:s,s:s,s:I,s:o,s:I,s:o,s:o,s:o,s:o}",
+		                  "benchmark", c[i].benchmark, "environment", c[i].environment,
+		                  "spec_hash", c[i].spec_hash ? json_string(c[i].spec_hash) : json_null(),
+		                  "run_a", (json_int_t)c[i].run_a, "run_b", (json_int_t)c[i].run_b,
+		                  "metric",
 		                  store_metric_name(c[i].metric), "unit",
 		                  store_metric_unit(c[i].metric), "a_samples", (json_int_t)c[i].na,
 		                  "a_median", number(c[i].median_a), "b_samples",
@@ -249,10 +335,16 @@ int cmd_compare(int argc, char **argv)
 	}
 	n = compare_runs(&a, &b, &cmp);
 	if (!n) {
+		struct strbuf what = STRBUF_INIT;
+
+		describe_runs(&a, &what);
+		strbuf_addstr(&what, "; ");
+		describe_runs(&b, &what);
 		cmd_errorf("compare",
-		           "no benchmark was measured on both %.12s and %.12s in the "
-		           "same environment",
-		           a.hash, b.hash);
+		           "no benchmark was measured on both %.12s and %.12s with the same spec "
+		           "and environment (%s)",
+		           a.hash, b.hash, what.buf);
+		strbuf_release(&what);
 		ret = CMD_FAIL;
 		goto done;
 	}

@@ -210,6 +210,11 @@ static int on_entry(const char *name, const char *value, unsigned depth, void *p
 			return bad_value(p, name, "true or false");
 		return 0;
 	}
+	if (IS("worker", "fail-inconclusive")) {
+		if (parse_bool(value, &c->fail_inconclusive) < 0)
+			return bad_value(p, name, "true or false");
+		return 0;
+	}
 	if (IS("worker", "cpu")) {
 		if (parse_long(value, 0, 4095, &v) < 0)
 			return bad_value(p, name, "a cpu number");

@@ -29,6 +29,8 @@
  *   	poll = 10                      # seconds between looks at the queue when no
  *   	                               # NOTIFY came (expired leases, delayed retries)
  *   	each = false                   # a status for every judged commit, not only the tip
+ *   	fail-inconclusive = false      # an inconclusive verdict fails the job and its
+ *   	                               # status (check --fail-inconclusive); else success
  *   	cpu = 3
  *   [notify]
  *   	webhook = https://hooks.slack.example/...   # generic JSON webhook ({"text": ...})
@@ -66,6 +68,7 @@ struct config {
 	int retry_delay_s;
 	int poll_s;
 	int each;
+	int fail_inconclusive; /* the worker's checks use CHECK_FAIL_INCONCLUSIVE */
 	int cpu; /* -1: the pipeline's default */
 	char *webhook_url;
 	long notify_timeout_ms;

@@ -81,6 +81,7 @@ enum notify_state notify_state_for_verdict(const char *verdict)
 	        {"slower", NOTIFY_FAILURE},       {"wrong-output", NOTIFY_FAILURE},
 	        {"build-failed", NOTIFY_FAILURE}, {"crashed", NOTIFY_FAILURE},
 	        {"timeout", NOTIFY_FAILURE},      {"unsure", NOTIFY_WARNING},
+	        {"unchanged", NOTIFY_SUCCESS},    {"inconclusive", NOTIFY_SUCCESS},
 	        {"pending", NOTIFY_PENDING},      {"running", NOTIFY_RUNNING},
 	};
 	size_t i;
@@ -326,6 +327,13 @@ int notify_describe(struct strbuf *out, const char *benchmark, const char *verdi
 		if (have_ratio)
 			add_part(&text, &sep, "%+.1f%%", change_pct);
 		add_p_value(&text, &sep, p_value);
+	} else if (!strcmp(verdict, "inconclusive")) {
+		add_part(&text, &sep, "inconclusive");
+		if (have_ratio)
+			add_part(&text, &sep, "%+.1f%%", change_pct);
+		add_p_value(&text, &sep, p_value);
+	} else if (!strcmp(verdict, "unchanged")) {
+		add_part(&text, &sep, "unchanged: identical build");
 	} else if (!strcmp(verdict, "wrong-output")) {
 		add_part(&text, &sep, "wrong output");
 		if (cells_differ == 1)

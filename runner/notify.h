@@ -55,9 +55,12 @@ enum notify_state {
 const char *notify_state_name(enum notify_forge forge, enum notify_state state);
 
 /*
- * The state a verdict maps to: "ok", "faster" → SUCCESS; "slower",
- * "wrong-output", "build-failed", "crashed", "timeout" → FAILURE; "unsure"
- * → WARNING; "pending"/"running" → PENDING/RUNNING; anything else → ERROR.
+ * The state a verdict maps to: "ok", "faster", "unchanged" (an identical
+ * build cannot be slower), "inconclusive" (not ok, but the gate passes it by
+ * default: a caller whose check fails inconclusive verdicts posts FAILURE
+ * instead) → SUCCESS; "slower", "wrong-output", "build-failed", "crashed",
+ * "timeout" → FAILURE; "unsure" → WARNING;
+ * "pending"/"running" → PENDING/RUNNING; anything else → ERROR.
  */
 enum notify_state notify_state_for_verdict(const char *verdict);
 
@@ -155,13 +158,16 @@ void notify_truncate(struct strbuf *out, const char *s, size_t max);
 /*
  * Append a one-line description of a verdict to `out`, from plain values:
  *   benchmark:    "julia", or NULL for a verdict about the whole commit
- *   verdict:      "slower", "faster", "ok", "unsure", "wrong-output",
- *                 "build-failed", "crashed", "timeout" (others are shown as is)
+ *   verdict:      "slower", "faster", "ok", "unsure", "inconclusive", "unchanged",
+ *                 "wrong-output", "build-failed", "crashed", "timeout" (others are
+ *                 shown as is)
  *   ratio:        new time / old time (1.041 = 4.1% slower); <= 0 or NaN: unknown
  *   p_value:      the test's p value; < 0 or NaN: unknown
  *   cells_differ: for wrong output; < 0: unknown
  * e.g. "julia: 4.1% slower, p=0.002", "julia: wrong output, 2 cells differ",
- * "julia: no significant change (+0.4%)", "build failed". The text is
+ * "julia: no significant change (+0.4%)", "julia: inconclusive, +0.4%, p=0.300"
+ * (the verdict part always starts "inconclusive"), "julia: unchanged:
+ * identical build", "build failed". The text is
  * truncated to NOTIFY_DESCRIPTION_MAX. Returns 0, or PW_EINVALID when
  * verdict is NULL or empty.
  */

@@ -259,6 +259,62 @@ json_t *report_run_json(const struct pipeline_commit *pcs, size_t n, json_t *env
 
 /* ---- perfwarden check ---- */
 
+static int counts_instructions(const struct check_result *r)
+{
+	return r->metric && !strcmp(r->metric, "instructions");
+}
+
+/* What the value column holds: "wall q25", "cpu q25" or "instructions". */
+static const char *value_heading(const struct check_result *r)
+{
+	if (counts_instructions(r))
+		return "instructions";
+	return r->metric && !strcmp(r->metric, "cpu") ? "cpu q25" : "wall q25";
+}
+
+/* "wall time", "cpu time" (user + system) or "instructions". */
+static const char *metric_phrase(const struct check_result *r)
+{
+	if (counts_instructions(r))
+		return "instructions";
+	return r->metric && !strcmp(r->metric, "cpu") ? "cpu time (user + system)" : "wall time";
+}
+
+/* A count with thousands grouped: "1,234,567". */
+static void add_count(double n, struct strbuf *out)
+{
+	struct strbuf digits = STRBUF_INIT;
+	size_t i;
+
+	if (isnan(n) || n < 0 || n > 1e18) {
+		strbuf_addstr(out, "-");
+		return;
+	}
+	strbuf_addf(&digits, "%.0f", n);
+	for (i = 0; i < digits.len; i++) {
+		if (i && (digits.len - i) % 3 == 0)
+			strbuf_addch(out, ',');
+		strbuf_addch(out, digits.buf[i]);
+	}
+	strbuf_release(&digits);
+}
+
+static void value_text(const struct check_result *r, double v, struct strbuf *out)
+{
+	if (counts_instructions(r))
+		add_count(v, out);
+	else
+		report_duration(v, out);
+}
+
+static void resolvable_text(double resolvable, struct strbuf *out)
+{
+	if (isnan(resolvable) || resolvable <= 0)
+		strbuf_addstr(out, "unknown");
+	else
+		strbuf_addf(out, "±%.2g%%", resolvable * 100);
+}
+
 static void ci_text(double lo, double hi, struct strbuf *out)
 {
 	if (isnan(lo) || isnan(hi)) {
@@ -289,35 +345,99 @@ static void first_line(const char *s, size_t max, struct strbuf *out)
 		strbuf_add(out, s, n);
 }
 
+static size_t count_verdict(const struct check_result *r, enum verdict v, size_t *net)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nentries; i++)
+		n += r->entries[i].verdict == v;
+	if (net)
+		for (*net = 0, i = 0; i < r->nnet; i++)
+			*net += r->net[i].verdict == v;
+	return n;
+}
+
+/* What the judge is and what its false-alarm guarantee is, in one line (no newline). */
+void report_check_judge_line(const struct check_result *r, struct strbuf *out)
+{
+	const char *judge = r->judge ? r->judge : "";
+
+	if (counts_instructions(r)) {
+		strbuf_addf(out,
+		            "judge %s on instructions (cachegrind, the whole process tree): counts "
+		            "are deterministic, so a change of the threshold's size is real",
+		            judge);
+		return;
+	}
+	strbuf_addf(out,
+	            "judge %s on %s (%s of interleaved rounds): a false slower/faster anywhere "
+	            "in this push at most %g%% (p < %.1e per look: %zu comparisons x %zu looks)",
+	            judge, metric_phrase(r), r->estimator ? r->estimator : "lower quartile",
+	            r->alpha * 100, r->alpha_change, r->comparisons, r->looks);
+}
+
+/* How the push ends for inconclusive verdicts, as a phrase. */
+static const char *inconclusive_effect(const struct check_result *r)
+{
+	return r->flags & CHECK_FAIL_INCONCLUSIVE
+	               ? "fails the gate (--fail-inconclusive)"
+	               : "not ok, not failed: passes the gate unless --fail-inconclusive";
+}
+
 void report_check_table(const struct check_result *r, struct strbuf *out)
 {
-	struct table t = { 9, NULL, 0 };
-	size_t i;
+	struct table t = { 10, NULL, 0 };
+	size_t i, inconclusive, net_inconclusive;
 
-	table_row(&t, "commit", "benchmark", "verdict", "median", "change", "interval", "p", "runs",
-		  "note");
+	for (i = 0; i < r->ncalibration; i++)
+		if (r->calibration[i].message)
+			strbuf_addf(out, "calibration %s\n", r->calibration[i].message);
+	report_check_judge_line(r, out);
+	strbuf_addstr(out, "\n\n");
+	table_row(&t, "commit", "benchmark", "verdict", value_heading(r), "change", "interval",
+		  "p", "rounds", "runs", "note");
 	for (i = 0; i < r->nentries; i++) {
 		const struct check_entry *e = &r->entries[i];
-		struct strbuf commit = STRBUF_INIT, med = STRBUF_INIT, ratio = STRBUF_INIT,
-			      ci = STRBUF_INIT, p = STRBUF_INIT, runs = STRBUF_INIT, note = STRBUF_INIT;
+		struct strbuf commit = STRBUF_INIT, val = STRBUF_INIT, ratio = STRBUF_INIT,
+			      ci = STRBUF_INIT, p = STRBUF_INIT, rounds = STRBUF_INIT,
+			      runs = STRBUF_INIT, note = STRBUF_INIT;
 
 		strbuf_addf(&commit, "%.10s%s", e->short_hash, e->is_base ? " (base)" : "");
-		report_duration(e->median_ns, &med);
+		strbuf_addf(&runs, "%zu", e->runs);
+		if (e->verdict == VERDICT_UNCHANGED) {
+			strbuf_addstr(&val, "-");
+			strbuf_addstr(&ratio, "none");
+			strbuf_addf(&note, "= %.10s: identical build, not run", e->baseline);
+			table_row(&t, commit.buf, e->benchmark ? e->benchmark : "-", "unchanged",
+				  val.buf, ratio.buf, "-", "-", "-", runs.buf, note.buf);
+			goto next;
+		}
+		value_text(r, e->value, &val);
 		add_ratio(e->ratio, &ratio);
 		ci_text(e->ci_lo, e->ci_hi, &ci);
 		p_text(e->p_value, &p);
-		strbuf_addf(&runs, "%zu", e->runs);
-		if (verdict_is_failure(e->verdict) || e->verdict == VERDICT_NO_SPEC)
-			first_line(e->message, 70, &note);
+		if (e->rounds)
+			strbuf_addf(&rounds, "%zu", e->rounds);
 		else
+			strbuf_addstr(&rounds, "-");
+		if (verdict_is_failure(e->verdict) || e->verdict == VERDICT_NO_SPEC) {
+			first_line(e->message, 70, &note);
+		} else if (e->verdict == VERDICT_INCONCLUSIVE) {
+			first_line(e->subject, 40, &note);
+			strbuf_addstr(&note, " — could resolve ");
+			resolvable_text(e->resolvable, &note);
+		} else {
 			first_line(e->subject, 50, &note);
+		}
 		table_row(&t, commit.buf, e->benchmark ? e->benchmark : "-", verdict_name(e->verdict),
-			  med.buf, ratio.buf, ci.buf, p.buf, runs.buf, note.buf);
+			  val.buf, ratio.buf, ci.buf, p.buf, rounds.buf, runs.buf, note.buf);
+next:
 		strbuf_release(&commit);
-		strbuf_release(&med);
+		strbuf_release(&val);
 		strbuf_release(&ratio);
 		strbuf_release(&ci);
 		strbuf_release(&p);
+		strbuf_release(&rounds);
 		strbuf_release(&runs);
 		strbuf_release(&note);
 	}
@@ -328,8 +448,11 @@ void report_check_table(const struct check_result *r, struct strbuf *out)
 		if (e->verdict == VERDICT_WRONG_OUTPUT && e->message)
 			strbuf_addf(out, "\n%.10s %s wrong output:\n%s\n", e->short_hash,
 				    e->benchmark ? e->benchmark : "", e->message);
-		else if ((e->verdict == VERDICT_SLOWER || e->verdict == VERDICT_FASTER) && e->message)
-			strbuf_addf(out, "\n%.10s %s: %s\n", e->short_hash, e->benchmark, e->message);
+		else if ((e->verdict == VERDICT_SLOWER || e->verdict == VERDICT_FASTER ||
+			  e->verdict == VERDICT_INCONCLUSIVE) &&
+			 e->message)
+			strbuf_addf(out, "\n%.10s %s: %s\n", e->short_hash,
+				    e->benchmark ? e->benchmark : "", e->message);
 	}
 	if (r->culprit[0])
 		strbuf_addf(out, "\nfirst slower commit: %s\n", r->culprit);
@@ -344,9 +467,11 @@ void report_check_table(const struct check_result *r, struct strbuf *out)
 			p_text(n->p_value, &p);
 			strbuf_addf(out, "  %s: %s %s %s p=%s", n->benchmark ? n->benchmark : "-",
 				    verdict_name(n->verdict), ratio.buf, ci.buf, p.buf);
+			if (n->rounds)
+				strbuf_addf(out, " in %zu rounds", n->rounds);
 			if (n->message) {
 				strbuf_addstr(out, " — ");
-				first_line(n->message, 120, out);
+				first_line(n->message, 160, out);
 			}
 			strbuf_addch(out, '\n');
 			strbuf_release(&ratio);
@@ -354,13 +479,42 @@ void report_check_table(const struct check_result *r, struct strbuf *out)
 			strbuf_release(&p);
 		}
 	}
+	inconclusive = count_verdict(r, VERDICT_INCONCLUSIVE, &net_inconclusive);
+	strbuf_addf(out, "\n%zu rounds, %zu timing runs (calibration included)\n", r->rounds,
+		    r->total_runs);
+	strbuf_addf(out, "%zu unchanged (identical builds, not run: they pass)\n", r->unchanged);
+	strbuf_addf(out, "%zu inconclusive", inconclusive);
+	if (net_inconclusive)
+		strbuf_addf(out, " (and %zu net)", net_inconclusive);
+	strbuf_addf(out, ": %s\n", inconclusive_effect(r));
+}
+
+static json_t *calibration_json(const struct check_calibration *c)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "benchmark", c->benchmark ? json_string(c->benchmark) : json_null());
+	json_object_set_new(j, "commit", json_string(c->commit));
+	json_object_set_new(j, "runs", json_integer((json_int_t)c->runs));
+	json_object_set_new(j, "median", real_or_null(c->median));
+	json_object_set_new(j, "q25", real_or_null(c->q25));
+	json_object_set_new(j, "min", real_or_null(c->min));
+	json_object_set_new(j, "noise", real_or_null(c->noise));
+	json_object_set_new(j, "skew", real_or_null(c->skew));
+	json_object_set_new(j, "floor", real_or_null(c->floor));
+	json_object_set_new(j, "resolvable", real_or_null(c->resolvable));
+	json_object_set_new(j, "first_look", json_integer((json_int_t)c->first_look));
+	json_object_set_new(j, "max_rounds", json_integer((json_int_t)c->max_rounds));
+	json_object_set_new(j, "message", c->message ? json_string(c->message) : json_null());
+	return j;
 }
 
 json_t *report_check_json(const struct check_result *r)
 {
 	json_t *root = json_object(), *results = json_array(), *net = json_object(),
-	       *benches = json_array();
-	size_t i;
+	       *benches = json_array(), *cal = json_array();
+	struct strbuf line = STRBUF_INIT;
+	size_t i, net_inconclusive;
 	int worst = 0;
 
 	for (i = 0; i < r->nentries; i++) {
@@ -378,7 +532,15 @@ json_t *report_check_json(const struct check_result *r)
 							      : json_pack("[ff]", e->ci_lo, e->ci_hi));
 		json_object_set_new(j, "p_value", real_or_null(e->p_value));
 		json_object_set_new(j, "baseline", e->baseline[0] ? json_string(e->baseline) : json_null());
+		json_object_set_new(j, "value", real_or_null(e->value));
+		json_object_set_new(j, "value_unit",
+				    json_string(counts_instructions(r) ? "instructions" : "ns"));
+		json_object_set_new(j, "rounds", json_integer((json_int_t)e->rounds));
 		json_object_set_new(j, "runs", json_integer((json_int_t)e->runs));
+		json_object_set_new(j, "resolvable", real_or_null(e->resolvable));
+		json_object_set_new(j, "instructions", e->instructions < 0
+								? json_null()
+								: json_integer((json_int_t)e->instructions));
 		json_object_set_new(j, "median_ns", real_or_null(e->median_ns));
 		json_object_set_new(j, "noise", real_or_null(e->noise));
 		json_object_set_new(j, "message", e->message ? json_string(e->message) : json_null());
@@ -391,8 +553,10 @@ json_t *report_check_json(const struct check_result *r)
 		json_t *j = json_object();
 
 		if (verdict_is_failure(n->verdict))
+			worst = 3;
+		else if (n->verdict == VERDICT_SLOWER && worst < 2)
 			worst = 2;
-		else if (n->verdict == VERDICT_SLOWER && worst < 1)
+		else if (n->verdict == VERDICT_INCONCLUSIVE && worst < 1)
 			worst = 1;
 		json_object_set_new(j, "benchmark", n->benchmark ? json_string(n->benchmark) : json_null());
 		json_object_set_new(j, "verdict", json_string(verdict_name(n->verdict)));
@@ -400,23 +564,48 @@ json_t *report_check_json(const struct check_result *r)
 		json_object_set_new(j, "ci", isnan(n->ci_lo) ? json_null()
 							      : json_pack("[ff]", n->ci_lo, n->ci_hi));
 		json_object_set_new(j, "p_value", real_or_null(n->p_value));
+		json_object_set_new(j, "rounds", json_integer((json_int_t)n->rounds));
 		json_object_set_new(j, "message", n->message ? json_string(n->message) : json_null());
 		json_array_append_new(benches, j);
 	}
+	for (i = 0; i < r->ncalibration; i++)
+		json_array_append_new(cal, calibration_json(&r->calibration[i]));
 	json_object_set_new(net, "base", r->base[0] ? json_string(r->base) : json_null());
 	json_object_set_new(net, "tip", json_string(r->tip));
-	json_object_set_new(net, "verdict", json_string(worst == 2 ? "fail" : worst ? "slower" : "ok"));
+	json_object_set_new(net, "verdict", json_string(worst == 3   ? "fail"
+							: worst == 2 ? "slower"
+							: worst == 1 ? "inconclusive"
+								     : "ok"));
 	json_object_set_new(net, "benchmarks", benches);
 	json_object_set_new(root, "results", results);
 	json_object_set_new(root, "net", net);
 	json_object_set_new(root, "metric", json_string(r->metric ? r->metric : "wall"));
+	json_object_set_new(root, "estimator",
+			    json_string(r->estimator ? r->estimator : "lower quartile"));
+	json_object_set_new(root, "judge", r->judge ? json_string(r->judge) : json_null());
+	report_check_judge_line(r, &line);
+	json_object_set_new(root, "judge_line", json_string(strbuf_str(&line)));
+	json_object_set_new(root, "alpha", real_or_null(r->alpha));
+	json_object_set_new(root, "comparisons", json_integer((json_int_t)r->comparisons));
+	json_object_set_new(root, "looks", json_integer((json_int_t)r->looks));
+	json_object_set_new(root, "alpha_change", real_or_null(r->alpha_change));
+	json_object_set_new(root, "calibration", cal);
 	json_object_set_new(root, "commits", json_integer((json_int_t)r->commits));
 	json_object_set_new(root, "measured", json_integer((json_int_t)r->measured));
+	json_object_set_new(root, "rounds", json_integer((json_int_t)r->rounds));
+	json_object_set_new(root, "total_runs", json_integer((json_int_t)r->total_runs));
+	json_object_set_new(root, "unchanged", json_integer((json_int_t)r->unchanged));
+	json_object_set_new(root, "inconclusive",
+			    json_integer((json_int_t)count_verdict(r, VERDICT_INCONCLUSIVE,
+								   &net_inconclusive)));
+	json_object_set_new(root, "fail_inconclusive",
+			    json_boolean(r->flags & CHECK_FAIL_INCONCLUSIVE));
 	if (r->culprit[0])
 		json_object_set_new(root, "culprit", json_string(r->culprit));
 	if (r->flags & CHECK_BISECT || r->culprit[0])
 		json_object_set_new(root, "builds", json_integer((json_int_t)r->builds));
 	json_object_set_new(root, "exit_code", json_integer(check_exit_code(r)));
+	strbuf_release(&line);
 	return root;
 }
 
@@ -451,25 +640,60 @@ static void xml_escape(const char *s, struct strbuf *out)
 	}
 }
 
-static int entry_fails(const struct check_entry *e)
+static int entry_fails(const struct check_result *r, const struct check_entry *e)
 {
-	return verdict_is_failure(e->verdict) || e->verdict == VERDICT_SLOWER;
+	return verdict_is_failure(e->verdict) || e->verdict == VERDICT_SLOWER ||
+	       (e->verdict == VERDICT_INCONCLUSIVE && (r->flags & CHECK_FAIL_INCONCLUSIVE));
+}
+
+static int entry_skipped(const struct check_result *r, const struct check_entry *e)
+{
+	return e->verdict == VERDICT_INCONCLUSIVE && !(r->flags & CHECK_FAIL_INCONCLUSIVE);
+}
+
+/* The one-line reason an inconclusive verdict gives, for attributes and summaries. */
+static void inconclusive_reason(const struct check_entry *e, struct strbuf *out)
+{
+	strbuf_addstr(out, "inconclusive: the rounds could resolve ");
+	resolvable_text(e->resolvable, out);
+	if (e->rounds)
+		strbuf_addf(out, " after %zu rounds", e->rounds);
 }
 
 void report_check_junit(const struct check_result *r, struct strbuf *out)
 {
-	size_t i, failures = 0;
+	size_t i, failures = 0, skipped = 0;
 
-	for (i = 0; i < r->nentries; i++)
-		failures += entry_fails(&r->entries[i]);
+	for (i = 0; i < r->nentries; i++) {
+		failures += entry_fails(r, &r->entries[i]);
+		skipped += entry_skipped(r, &r->entries[i]);
+	}
 	strbuf_addstr(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-	strbuf_addf(out, "<testsuites name=\"perfwarden\" tests=\"%zu\" failures=\"%zu\">\n",
-		    r->nentries, failures);
-	strbuf_addf(out, "  <testsuite name=\"perfwarden check\" tests=\"%zu\" failures=\"%zu\">\n",
-		    r->nentries, failures);
+	strbuf_addf(out,
+		    "<testsuites name=\"perfwarden\" tests=\"%zu\" failures=\"%zu\" skipped=\"%zu\">\n",
+		    r->nentries, failures, skipped);
+	strbuf_addf(out,
+		    "  <testsuite name=\"perfwarden check\" tests=\"%zu\" failures=\"%zu\" "
+		    "skipped=\"%zu\">\n",
+		    r->nentries, failures, skipped);
+	strbuf_addstr(out, "    <properties>\n      <property name=\"judge\" value=\"");
+	{
+		struct strbuf line = STRBUF_INIT;
+
+		report_check_judge_line(r, &line);
+		xml_escape(line.buf, out);
+		strbuf_release(&line);
+	}
+	strbuf_addstr(out, "\"/>\n");
+	for (i = 0; i < r->ncalibration; i++) {
+		strbuf_addstr(out, "      <property name=\"calibration\" value=\"");
+		xml_escape(r->calibration[i].message, out);
+		strbuf_addstr(out, "\"/>\n");
+	}
+	strbuf_addstr(out, "    </properties>\n");
 	for (i = 0; i < r->nentries; i++) {
 		const struct check_entry *e = &r->entries[i];
-		struct strbuf name = STRBUF_INIT, ratio = STRBUF_INIT;
+		struct strbuf name = STRBUF_INIT, ratio = STRBUF_INIT, why = STRBUF_INIT;
 
 		strbuf_addf(&name, "%.10s %s", e->short_hash, e->benchmark ? e->benchmark : "(no benchmark)");
 		add_ratio(e->ratio, &ratio);
@@ -478,14 +702,26 @@ void report_check_junit(const struct check_result *r, struct strbuf *out)
 		strbuf_addstr(out, "\" name=\"");
 		xml_escape(name.buf, out);
 		strbuf_addf(out, "\" time=\"%.6f\">", isnan(e->median_ns) ? 0.0 : e->median_ns / 1e9);
-		if (entry_fails(e)) {
+		if (e->verdict == VERDICT_INCONCLUSIVE)
+			inconclusive_reason(e, &why);
+		if (entry_skipped(r, e)) {
+			strbuf_addstr(out, "\n      <skipped message=\"");
+			xml_escape(why.buf, out);
+			strbuf_addstr(out, "\">");
+			xml_escape(e->message ? e->message : "", out);
+			strbuf_addstr(out, "</skipped>\n    ");
+		} else if (entry_fails(r, e)) {
 			strbuf_addstr(out, "\n      <failure type=\"");
 			strbuf_addstr(out, verdict_name(e->verdict));
 			strbuf_addstr(out, "\" message=\"");
-			xml_escape(verdict_name(e->verdict), out);
-			if (e->verdict == VERDICT_SLOWER) {
-				strbuf_addstr(out, " ");
-				xml_escape(ratio.buf, out);
+			if (e->verdict == VERDICT_INCONCLUSIVE) {
+				xml_escape(why.buf, out);
+			} else {
+				xml_escape(verdict_name(e->verdict), out);
+				if (e->verdict == VERDICT_SLOWER) {
+					strbuf_addstr(out, " ");
+					xml_escape(ratio.buf, out);
+				}
 			}
 			strbuf_addstr(out, "\">");
 			xml_escape(e->message ? e->message : "", out);
@@ -494,6 +730,15 @@ void report_check_junit(const struct check_result *r, struct strbuf *out)
 				xml_escape(e->detail, out);
 			}
 			strbuf_addstr(out, "</failure>\n    ");
+		} else if (e->verdict == VERDICT_UNCHANGED) {
+			strbuf_addstr(out, "\n      <system-out>");
+			strbuf_addf(&why, "unchanged: identical build to %.10s, not run", e->baseline);
+			xml_escape(why.buf, out);
+			if (e->message) {
+				strbuf_addstr(out, "\n");
+				xml_escape(e->message, out);
+			}
+			strbuf_addstr(out, "</system-out>\n    ");
 		} else {
 			strbuf_addstr(out, "\n      <system-out>");
 			xml_escape(verdict_name(e->verdict), out);
@@ -504,6 +749,7 @@ void report_check_junit(const struct check_result *r, struct strbuf *out)
 		strbuf_addstr(out, "</testcase>\n");
 		strbuf_release(&name);
 		strbuf_release(&ratio);
+		strbuf_release(&why);
 	}
 	strbuf_addstr(out, "  </testsuite>\n</testsuites>\n");
 }
@@ -518,28 +764,68 @@ static void md_cell(const char *s, struct strbuf *out)
 	}
 }
 
+static const char *md_mark(const struct check_result *r, const struct check_entry *e)
+{
+	if (entry_fails(r, e))
+		return "❌ ";
+	if (e->verdict == VERDICT_INCONCLUSIVE)
+		return "❔ ";
+	if (e->verdict == VERDICT_UNCHANGED)
+		return "⚪ ";
+	return e->verdict == VERDICT_FASTER ? "🚀 " : "";
+}
+
 void report_check_markdown(const struct check_result *r, struct strbuf *out)
 {
-	size_t i;
+	size_t i, inconclusive, net_inconclusive;
 	int code = check_exit_code(r);
+	struct strbuf line = STRBUF_INIT;
 
-	strbuf_addf(out, "### perfwarden: %s\n\n", code ? "regression" : "passed");
-	strbuf_addstr(out, "| commit | benchmark | verdict | median | change | interval | p | runs |\n");
-	strbuf_addstr(out, "|---|---|---|---:|---:|---|---:|---:|\n");
+	inconclusive = count_verdict(r, VERDICT_INCONCLUSIVE, &net_inconclusive);
+	strbuf_addf(out, "### perfwarden: %s", code ? "regression" : "passed");
+	if (inconclusive + net_inconclusive)
+		strbuf_addf(out, " (%zu inconclusive)", inconclusive + net_inconclusive);
+	strbuf_addstr(out, "\n\n");
+	for (i = 0; i < r->ncalibration; i++) {
+		strbuf_addstr(out, "> calibration ");
+		md_cell(r->calibration[i].message, out);
+		strbuf_addstr(out, "\n>\n");
+	}
+	report_check_judge_line(r, &line);
+	strbuf_addstr(out, "> ");
+	md_cell(line.buf, out);
+	strbuf_addstr(out, "\n\n");
+	strbuf_addf(out, "| commit | benchmark | verdict | %s | change | interval | p | rounds | runs |\n",
+		    value_heading(r));
+	strbuf_addstr(out, "|---|---|---|---:|---:|---|---:|---:|---:|\n");
 	for (i = 0; i < r->nentries; i++) {
 		const struct check_entry *e = &r->entries[i];
-		struct strbuf med = STRBUF_INIT, ratio = STRBUF_INIT, ci = STRBUF_INIT, p = STRBUF_INIT;
-		const char *mark = entry_fails(e) ? "❌ " : e->verdict == VERDICT_FASTER ? "🚀 " : "";
+		struct strbuf val = STRBUF_INIT, ratio = STRBUF_INIT, ci = STRBUF_INIT, p = STRBUF_INIT;
 
-		report_duration(e->median_ns, &med);
+		strbuf_addf(out, "| `%.10s`%s | ", e->short_hash, e->is_base ? " (base)" : "");
+		md_cell(e->benchmark ? e->benchmark : "-", out);
+		if (e->verdict == VERDICT_UNCHANGED) {
+			strbuf_addf(out, " | %s**unchanged** | = `%.10s` | | | | | %zu |\n",
+				    md_mark(r, e), e->baseline, e->runs);
+			continue;
+		}
+		value_text(r, e->value, &val);
 		add_ratio(e->ratio, &ratio);
 		ci_text(e->ci_lo, e->ci_hi, &ci);
 		p_text(e->p_value, &p);
-		strbuf_addf(out, "| `%.10s`%s | ", e->short_hash, e->is_base ? " (base)" : "");
-		md_cell(e->benchmark ? e->benchmark : "-", out);
-		strbuf_addf(out, " | %s**%s** | %s | %s | %s | %s | %zu |\n", mark,
-			    verdict_name(e->verdict), med.buf, ratio.buf, ci.buf, p.buf, e->runs);
-		strbuf_release(&med);
+		strbuf_addf(out, " | %s**%s**", md_mark(r, e), verdict_name(e->verdict));
+		if (e->verdict == VERDICT_INCONCLUSIVE) {
+			strbuf_addstr(out, " (resolves ");
+			resolvable_text(e->resolvable, out);
+			strbuf_addstr(out, ")");
+		}
+		strbuf_addf(out, " | %s | %s | %s | %s | ", val.buf, ratio.buf, ci.buf, p.buf);
+		if (e->rounds)
+			strbuf_addf(out, "%zu", e->rounds);
+		else
+			strbuf_addstr(out, "-");
+		strbuf_addf(out, " | %zu |\n", e->runs);
+		strbuf_release(&val);
 		strbuf_release(&ratio);
 		strbuf_release(&ci);
 		strbuf_release(&p);
@@ -558,6 +844,15 @@ void report_check_markdown(const struct check_result *r, struct strbuf *out)
 		}
 		strbuf_addstr(out, "\n");
 	}
+	strbuf_addf(out,
+		    "\n<sub>%s is the lower quartile of the runs (instructions: the count); "
+		    "change is against the baseline, with its interval and p. "
+		    "❌ fails the gate · 🚀 faster · "
+		    "❔ inconclusive: %s, the rounds could not resolve the threshold · "
+		    "⚪ unchanged: the build is byte-identical to the commit shown, not run, passes. "
+		    "%zu rounds, %zu runs; %zu unchanged, %zu inconclusive.</sub>\n",
+		    value_heading(r), inconclusive_effect(r), r->rounds, r->total_runs, r->unchanged,
+		    inconclusive);
 	for (i = 0; i < r->nentries; i++) {
 		const struct check_entry *e = &r->entries[i];
 
@@ -565,4 +860,5 @@ void report_check_markdown(const struct check_result *r, struct strbuf *out)
 			strbuf_addf(out, "\n<details><summary>%.10s %s: wrong output</summary>\n\n```\n%s\n```\n</details>\n",
 				    e->short_hash, e->benchmark ? e->benchmark : "", e->message);
 	}
+	strbuf_release(&line);
 }

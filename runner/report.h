@@ -22,16 +22,41 @@ void report_run_table(const struct pipeline_commit *pcs, size_t n, struct strbuf
 json_t *report_run_json(const struct pipeline_commit *pcs, size_t n, json_t *environment,
 			const char *fingerprint);
 
-/* `perfwarden check`: the verdict table, then the net effect of the range. */
+/*
+ * `perfwarden check`: one line per calibration and one on the judge, the
+ * verdict table (the value column is headed by what it holds: "wall q25",
+ * "cpu q25" or "instructions"; unchanged rows name the commit they equal,
+ * inconclusive ones end with the change the rounds could resolve), the net
+ * effect of the range, and a footer counting rounds, runs, unchanged and
+ * inconclusive verdicts and saying what inconclusive does to the exit code.
+ */
 void report_check_table(const struct check_result *r, struct strbuf *out);
 
-/* `perfwarden check --json`: {"results": [...], "net": {...}, "exit_code": n}. New reference. */
+/*
+ * The judge in one line (no newline): its name, the metric and estimator,
+ * and the push's false-alarm guarantee, e.g. "judge lower-quartile-seq/2 on
+ * wall time (lower quartile of interleaved rounds): a false slower/faster
+ * anywhere in this push at most 5% (p < 1.6e-04 per look: 31 comparisons x
+ * 5 looks)".
+ */
+void report_check_judge_line(const struct check_result *r, struct strbuf *out);
+
+/*
+ * `perfwarden check --json` (the schema is in the README): {"results": [...],
+ * "net": {...}, "calibration": [...], the judge's fields, "exit_code": n}.
+ * New reference.
+ */
 json_t *report_check_json(const struct check_result *r);
 
-/* JUnit XML: one test case per commit and benchmark; failures carry the reason. */
+/*
+ * JUnit XML: one test case per commit and benchmark; failures carry the
+ * reason, an inconclusive verdict is <skipped> (a <failure> under
+ * CHECK_FAIL_INCONCLUSIVE), an unchanged one passes and says why in
+ * <system-out>; the judge and calibration lines are the suite's properties.
+ */
 void report_check_junit(const struct check_result *r, struct strbuf *out);
 
-/* A Markdown summary table. */
+/* A Markdown summary for a PR comment: calibration, judge, the table and a legend. */
 void report_check_markdown(const struct check_result *r, struct strbuf *out);
 
 /* A duration in ns for people: "812.3 ms", "1.204 s", "95.1 µs". */

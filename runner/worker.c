@@ -211,12 +211,39 @@ static long cells_differing(const char *report)
 	return -1;
 }
 
-static void describe(struct strbuf *out, const char *benchmark, enum verdict v, double ratio,
-                     double p_value, const char *message)
+/*
+ * One line for a verdict. An inconclusive one says how many rounds it took
+ * and whether it passes, and what size of change the rounds could resolve
+ * when that is known (`resolvable`, NaN: not known).
+ */
+static void describe(struct strbuf *out, const struct check_result *res, const char *benchmark,
+                     enum verdict v, double ratio, double p_value, size_t rounds,
+                     double resolvable, const char *message)
 {
-	if (notify_describe(out, benchmark, verdict_name(v), ratio, p_value,
+	struct strbuf text = STRBUF_INIT;
+
+	if (notify_describe(&text, benchmark, verdict_name(v), ratio, p_value,
 	                    v == VERDICT_WRONG_OUTPUT ? cells_differing(message) : -1, NULL) < 0)
-		strbuf_addstr(out, verdict_name(v));
+		strbuf_addstr(&text, verdict_name(v));
+	if (v == VERDICT_INCONCLUSIVE) {
+		if (rounds)
+			strbuf_addf(&text, ", %zu rounds", rounds);
+		if (isfinite(resolvable) && resolvable > 0)
+			strbuf_addf(&text, ", resolves only %.2g%%", resolvable * 100);
+		strbuf_addstr(&text, res->flags & CHECK_FAIL_INCONCLUSIVE
+		                             ? " (fails: fail-inconclusive)"
+		                             : " (not ok, passes)");
+	}
+	notify_truncate(out, strbuf_str(&text), NOTIFY_DESCRIPTION_MAX);
+	strbuf_release(&text);
+}
+
+/* The status of a verdict: an inconclusive one fails only when the check was told to fail it. */
+static enum notify_state state_of(const struct check_result *res, enum verdict v)
+{
+	if (v == VERDICT_INCONCLUSIVE && (res->flags & CHECK_FAIL_INCONCLUSIVE))
+		return NOTIFY_FAILURE;
+	return notify_state_for_verdict(verdict_name(v));
 }
 
 static void target_url(struct strbuf *out, const struct config *c, const char *sha)
@@ -233,9 +260,10 @@ static void target_url(struct strbuf *out, const struct config *c, const char *s
 	strbuf_addf(out, "/commit/%s", sha);
 }
 
-static void plan_status(struct plan *p, const struct config *c, const char *forge,
-                        const char *repo_name, const char *sha, const char *benchmark,
-                        enum verdict v, double ratio, double p_value, const char *message)
+static void plan_status(struct plan *p, const struct config *c, const struct check_result *res,
+                        const char *forge, const char *repo_name, const char *sha,
+                        const char *benchmark, enum verdict v, double ratio, double p_value,
+                        size_t rounds, double resolvable, const char *message)
 {
 	struct plan_note *note = plan_add(p);
 
@@ -243,8 +271,9 @@ static void plan_status(struct plan *p, const struct config *c, const char *forg
 	note->repo_name = repo_name;
 	strbuf_addstr(&note->sha, sha);
 	strbuf_addstr(&note->context, benchmark ? benchmark : "build");
-	note->state = notify_state_for_verdict(verdict_name(v));
-	describe(&note->description, benchmark, v, ratio, p_value, message);
+	note->state = state_of(res, v);
+	describe(&note->description, res, benchmark, v, ratio, p_value, rounds, resolvable,
+	         message);
 	target_url(&note->target_url, c, sha);
 }
 
@@ -268,23 +297,23 @@ static void plan_job(const struct config *c, const struct store_job *job,
 
 		if (summary->len)
 			strbuf_addstr(summary, "; ");
-		describe(summary, net->benchmark, net->verdict, net->ratio, net->p_value,
-		         net->message);
+		describe(summary, res, net->benchmark, net->verdict, net->ratio, net->p_value,
+		         net->rounds, NAN, net->message);
 	}
 	if (!res->nnet)
 		strbuf_addstr(summary, "nothing to judge");
 	if (forge && repo_name) {
 		for (i = 0; i < res->nnet; i++)
-			plan_status(p, c, forge, repo_name, tip, res->net[i].benchmark,
+			plan_status(p, c, res, forge, repo_name, tip, res->net[i].benchmark,
 			            res->net[i].verdict, res->net[i].ratio, res->net[i].p_value,
-			            res->net[i].message);
+			            res->net[i].rounds, NAN, res->net[i].message);
 		for (i = 0; c->each && i < res->nentries; i++) {
 			const struct check_entry *e = &res->entries[i];
 
 			if (e->is_base || !e->measured || !strcmp(e->hash, tip))
 				continue;
-			plan_status(p, c, forge, repo_name, e->hash, e->benchmark, e->verdict,
-			            e->ratio, e->p_value, e->message);
+			plan_status(p, c, res, forge, repo_name, e->hash, e->benchmark, e->verdict,
+			            e->ratio, e->p_value, e->rounds, e->resolvable, e->message);
 		}
 	}
 	if (c->webhook_url && *c->webhook_url) {
@@ -456,6 +485,8 @@ static int process_job(struct worker *w, struct store_job *job, struct pw_error 
 		po.database = w->conninfo.buf;
 	po.progress = NULL;
 	co.range = range.buf;
+	if (w->config->fail_inconclusive)
+		co.flags |= CHECK_FAIL_INCONCLUSIVE;
 	jret = pipeline_open(&p, &po, &jerr);
 	if (!jret)
 		jret = check_run(p, &co, &res, &jerr);

@@ -16,11 +16,40 @@
 		'wrong-output': { color: '#7b1fa2', style: 'crossRot', rotation: 0, label: 'wrong output' },
 		'build-failed': { color: '#ef6c00', style: 'rect', rotation: 0, label: 'build failed' },
 		'crashed': { color: '#000000', style: 'star', rotation: 0, label: 'crashed' },
-		'timeout': { color: '#795548', style: 'rectRot', rotation: 0, label: 'timeout' }
+		'timeout': { color: '#795548', style: 'rectRot', rotation: 0, label: 'timeout' },
+		/* noted, not flagged: neither a regression nor a pass the judge could vouch for */
+		'inconclusive': { color: '#f9a825', style: 'circle', rotation: 0, noted: true,
+			label: 'inconclusive (not ok, not failed)' },
+		'unchanged': { color: '#78909c', style: 'dash', rotation: 0, noted: true,
+			label: 'unchanged (identical build, not run)' }
 	};
 	var FAILURES = ['wrong-output', 'build-failed', 'crashed', 'timeout'];
-	var SEVERITY = ['build-failed', 'crashed', 'timeout', 'wrong-output', 'slower', 'unsure',
-		'faster', 'ok'];
+	var SEVERITY = ['build-failed', 'crashed', 'timeout', 'wrong-output', 'slower', 'inconclusive',
+		'unsure', 'faster', 'unchanged', 'ok'];
+
+	/* slower, faster and the failures: what the dashboard flags */
+	function flagged(v) {
+		return !!VERDICTS[v] && !VERDICTS[v].noted;
+	}
+
+	/*
+	 * Whether row r's verdict holds on this chart's metric: one judged on it,
+	 * a run's own verdict (wrong output, crashed...), or an unchanged build
+	 * (identical on every metric).
+	 */
+	function judgedHere(r, metric) {
+		return !r.verdict_metric || r.verdict_metric === metric || r.verdict === 'unchanged';
+	}
+
+	/* What a verdict is, for tooltips and hovers: "slower (judged on cpu by lower-quartile-seq/2)". */
+	function verdictText(r) {
+		var t = r.verdict || 'no verdict';
+		if (r.verdict === 'unchanged')
+			t += ': identical build to ' + (r.equals_short || '?') + ', not run';
+		if (r.verdict_metric)
+			t += ' (judged on ' + r.verdict_metric + (r.verdict_judge ? ' by ' + r.verdict_judge : '') + ')';
+		return t;
+	}
 
 	function el(tag, attrs, text) {
 		var e = document.createElement(tag);
@@ -100,8 +129,9 @@
 	function drawHistory(canvas, history, changes, opts) {
 		var rows = history.commits.slice().reverse();
 		var sc = scaleOf(history.unit);
-		var median = [], low = [], high = [], byHash = {}, markers = {}, floor = null;
-		var datasets, i, v, nmarkers = 0, big = rows.length > 1000;
+		var median = [], low = [], high = [], byHash = {}, markers = {}, elsewhere = {}, floor = null;
+		var datasets, i, v, y, nmarkers = 0, noted = { inconclusive: 0, unchanged: 0 }, nelsewhere = 0;
+		var big = rows.length > 1000;
 
 		opts = opts || {};
 		for (i = 0; i < rows.length; i++) {
@@ -115,12 +145,24 @@
 			}
 		}
 		for (i = 0; i < rows.length; i++) {
-			v = rows[i].verdict;
+			var r = rows[i], into = markers;
+			v = r.verdict;
 			if (!VERDICTS[v])
 				continue;
-			markers[v] = markers[v] || [];
-			markers[v].push({ x: i, y: rows[i].median !== null ? rows[i].median / sc.div : (floor || 0) });
-			nmarkers++;
+			y = r.median !== null ? r.median / sc.div : null;
+			/* an unchanged build stands at the level of the build it equals */
+			if (y === null && r.equals && byHash[r.equals] !== undefined && rows[byHash[r.equals]].median !== null)
+				y = rows[byHash[r.equals]].median / sc.div;
+			if (!judgedHere(r, history.metric)) {
+				into = elsewhere;
+				nelsewhere++;
+			}
+			into[v] = into[v] || [];
+			into[v].push({ x: i, y: y !== null ? y : (floor || 0) });
+			if (VERDICTS[v].noted)
+				noted[v]++;
+			else
+				nmarkers++;
 		}
 		datasets = [
 			{ label: 'IQR', data: low, borderWidth: 0, pointRadius: 0, fill: false,
@@ -143,8 +185,18 @@
 		Object.keys(VERDICTS).forEach(function (name) {
 			var d = VERDICTS[name];
 			datasets.push({ label: d.label, type: 'scatter', data: markers[name] || [],
-				pointStyle: d.style, rotation: d.rotation, pointRadius: 7, pointHoverRadius: 9,
-				backgroundColor: d.color, borderColor: d.color, verdict: name });
+				pointStyle: d.style, rotation: d.rotation, pointRadius: d.style === 'dash' ? 11 : 7,
+				pointHoverRadius: d.style === 'dash' ? 13 : 9, backgroundColor: d.color, borderColor: d.color,
+				borderWidth: d.style === 'dash' ? 4 : 1,
+				verdict: name });
+		});
+		/* verdicts judged on another metric: hollow, and the tooltip says which metric */
+		Object.keys(elsewhere).forEach(function (name) {
+			var d = VERDICTS[name];
+			datasets.push({ label: d.label.replace(/ \(.*/, '') + ' (judged on another metric)', type: 'scatter',
+				data: elsewhere[name], pointStyle: d.style, rotation: d.rotation, pointRadius: 7,
+				pointHoverRadius: 9, backgroundColor: 'rgba(0,0,0,0)', borderColor: d.color, borderWidth: 2,
+				verdict: name, elsewhere: true });
 		});
 		var chart = new Chart(canvas, {
 			type: 'line',
@@ -174,7 +226,9 @@
 							var r = rows[Math.round(item.parsed.x)];
 							if (!r)
 								return '';
-							return (r.verdict || 'no verdict') + ', median ' + fmt(r.median, sc) +
+							if (r.verdict === 'unchanged' && r.median === null)
+								return verdictText(r);
+							return verdictText(r) + ', median ' + fmt(r.median, sc) +
 								', IQR ' + fmt(r.iqr, sc) + ', ' + r.count + ' samples';
 						}
 					} }
@@ -197,25 +251,47 @@
 				}
 			}
 		});
-		return { points: median.length, markers: nmarkers, chart: chart, commits: rows, scale: sc };
+		return { points: median.length, markers: nmarkers, inconclusive: noted.inconclusive,
+			unchanged: noted.unchanged, elsewhere: nelsewhere, chart: chart, commits: rows, scale: sc };
+	}
+
+	/* What the chart's markers mean, under it. */
+	function legendText(box, metric) {
+		if (!box)
+			return;
+		box.textContent = 'inconclusive (amber ●): the rounds could not resolve the threshold — not ok, ' +
+			'not failed; it passes the gate unless --fail-inconclusive. unchanged (grey –): the build is ' +
+			'byte-identical to the commit it equals, so it was not run and cannot be slower. Hollow markers ' +
+			'were judged on another metric than this chart\'s (' + metric + '); hover for which.';
 	}
 
 	/* The list of flagged commits under the chart: one link per marker. */
-	function markerLinks(list, rows, link) {
-		var i, li, a;
+	/*
+	 * The list of flagged commits under the chart: one link per marker
+	 * (class marker-link); with `noted`, the inconclusive and unchanged ones
+	 * (class noted-link) instead.
+	 */
+	function markerLinks(list, rows, link, noted) {
+		var i, li, a, r;
+		var want = function (v) { return noted ? VERDICTS[v] && VERDICTS[v].noted : flagged(v); };
+		if (!list)
+			return;
 		list.textContent = '';
-		if (!rows.some(function (r) { return VERDICTS[r.verdict]; }))
+		if (!rows.some(function (x) { return want(x.verdict); }))
 			list.appendChild(el('li', { 'class': 'muted' }, 'none'));
 		for (i = rows.length - 1; i >= 0; i--) {
-			if (!VERDICTS[rows[i].verdict])
+			r = rows[i];
+			if (!want(r.verdict))
 				continue;
 			li = el('li');
-			a = el('a', { href: link(rows[i]), 'class': 'marker-link',
-				'data-verdict': rows[i].verdict, 'data-hash': rows[i].hash }, rows[i].short);
+			a = el('a', { href: link(r), 'class': noted ? 'noted-link' : 'marker-link',
+				'data-verdict': r.verdict, 'data-hash': r.hash }, r.short);
 			li.appendChild(a);
 			li.appendChild(document.createTextNode(' '));
-			li.appendChild(badge(rows[i].verdict));
-			li.appendChild(document.createTextNode(' ' + (rows[i].subject || '')));
+			li.appendChild(badge(r.verdict));
+			li.appendChild(document.createTextNode(' ' + (r.subject || '') +
+				(r.verdict === 'unchanged' ? ' (= ' + (r.equals_short || '?') + ')' : '') +
+				(r.verdict_metric ? ' [judged on ' + r.verdict_metric + ']' : '')));
 			list.appendChild(li);
 		}
 	}
@@ -236,8 +312,10 @@
 			td.appendChild(link ? el('a', { href: link(r) }, r.short) : el('code', {}, r.short));
 			tr.appendChild(td);
 			tr.appendChild(el('td', {}, fmtDate(r.author_time)));
-			td = el('td');
+			td = el('td', { title: verdictText(r) });
 			td.appendChild(badge(r.verdict));
+			if (r.verdict_metric)
+				td.appendChild(el('span', { 'class': 'muted' }, ' ' + r.verdict_metric));
 			tr.appendChild(td);
 			tr.appendChild(el('td', { 'class': 'num' }, r.count));
 			tr.appendChild(el('td', { 'class': 'num' }, fmt(r.median, sc)));
@@ -315,7 +393,7 @@
 		}
 		function showHover(r) {
 			var box = document.getElementById('hover');
-			box.textContent = r.short + ' ' + (r.subject || '') + ': ' + (r.verdict || 'no verdict') +
+			box.textContent = r.short + ' ' + (r.subject || '') + ': ' + verdictText(r) +
 				', median ' + fmt(r.median, chart.scale) + ', ' + r.count + ' samples';
 			clearTimeout(hoverTimer);
 			hoverTimer = setTimeout(function () {
@@ -352,11 +430,15 @@
 						onHover: showHover
 					});
 					markerLinks(document.getElementById('markers'), chart.commits, link);
+					markerLinks(document.getElementById('noted'), chart.commits, link, true);
+					legendText(document.getElementById('legend'), res[0].metric);
 					commitTable(document.getElementById('commits'), chart.commits, chart.scale, link, 100);
 					document.getElementById('summary').textContent = chart.commits.length + ' commits (' +
-						res[0].order + ' order), ' + chart.markers + ' flagged, ' +
+						res[0].order + ' order), ' + chart.markers + ' flagged, ' + chart.inconclusive +
+						' inconclusive, ' + chart.unchanged + ' unchanged, ' +
 						(res[1] ? res[1].changes.length : 0) + ' change points';
 					setStatus({ ready: 1, points: chart.points, markers: chart.markers,
+						inconclusive: chart.inconclusive, unchanged: chart.unchanged, elsewhere: chart.elsewhere,
 						commits: chart.commits.length, changes: res[1] ? res[1].changes.length : 0 });
 				}).catch(function (e) { fail(e.message); });
 		}
@@ -381,10 +463,10 @@
 
 	/* ---- one commit (/commit/<hash>) ---- */
 
-	function worst(runs) {
+	function worst(verdicts) {
 		var best = null;
-		runs.forEach(function (r) {
-			var v = r.verdict || 'ok';
+		verdicts.forEach(function (v) {
+			v = v || 'ok';
 			if (best === null || SEVERITY.indexOf(v) < SEVERITY.indexOf(best))
 				best = v;
 		});
@@ -420,6 +502,28 @@
 			y: { title: { display: true, text: 'wall (ms)' } } } } });
 	}
 
+	/*
+	 * A judgement in one line: "ratio 1.9234, CI [1.8801, 1.9712], p = 1.2e-5,
+	 * 6 rounds, judged on wall by lower-quartile-seq/2, baseline abc123".
+	 * `j` is a judgement from the API, or (older runs) the run's metadata.
+	 */
+	function judgementText(j) {
+		var stats = [];
+		if (j.ratio !== undefined && j.ratio !== null)
+			stats.push('ratio ' + Number(j.ratio).toFixed(4));
+		if (j.ci && j.ci.length === 2 && j.ci[0] !== null)
+			stats.push('CI [' + Number(j.ci[0]).toFixed(4) + ', ' + Number(j.ci[1]).toFixed(4) + ']');
+		if (j.p_value !== undefined && j.p_value !== null)
+			stats.push('p = ' + Number(j.p_value).toPrecision(3));
+		if (j.rounds)
+			stats.push(j.rounds + ' rounds');
+		if (j.metric)
+			stats.push('judged on ' + j.metric + (j.judge ? ' by ' + j.judge : ''));
+		if (j.baseline)
+			stats.push((j.verdict === 'unchanged' ? 'equals ' : 'baseline ') + String(j.baseline).slice(0, 12));
+		return stats.length ? stats.join(', ') : 'no judgement recorded';
+	}
+
 	function pre(parent, title, text) {
 		if (!text)
 			return;
@@ -434,7 +538,12 @@
 		getJSON(url).then(function (c) {
 			var main = document.getElementById('runs'), nsamples = 0;
 			/* older measurements stay listed (runs are never replaced); the newest decide */
-			var verdict = worst(c.runs.filter(function (r) { return r.newest !== false; }));
+			var judgements = c.judgements || [];
+			/* judgements that gave no run its verdict: e.g. an unchanged build, which was not run */
+			var unrun = judgements.filter(function (j) { return j.newest && j.run === null; });
+			var verdict = worst(c.runs.filter(function (r) { return r.newest !== false; })
+				.map(function (r) { return r.verdict; })
+				.concat(unrun.map(function (j) { return j.verdict; })));
 			document.title = c.short + ' ' + (c.subject || '') + ' - perfwarden';
 			document.getElementById('subject').textContent = c.subject || '(no subject)';
 			var v = document.getElementById('verdict');
@@ -464,16 +573,11 @@
 					(run.verdict_judge ? ', judged by ' + run.verdict_judge + ' on ' + run.verdict_metric +
 						' (measured ' + (run.run_verdict || '-') + ')' : '')));
 				nsamples += run.samples.length;
-				var stats = [];
-				if (md.ratio !== undefined)
-					stats.push('ratio ' + Number(md.ratio).toFixed(4));
-				if (md.ci && md.ci.length === 2)
-					stats.push('CI [' + Number(md.ci[0]).toFixed(4) + ', ' + Number(md.ci[1]).toFixed(4) + ']');
-				if (md.p_value !== undefined && md.p_value !== null)
-					stats.push('p = ' + Number(md.p_value).toPrecision(3));
-				if (md.baseline)
-					stats.push('baseline ' + String(md.baseline).slice(0, 12));
-				box.appendChild(el('p', { 'class': 'judgement', id: 'judgement-' + i }, stats.length ? stats.join(', ') : 'no judgement recorded'));
+				box.appendChild(el('p', { 'class': 'judgement', id: 'judgement-' + i,
+					'data-metric': run.judgement ? run.judgement.metric : '' },
+					judgementText(run.judgement || md)));
+				if (run.judgement && run.judgement.message)
+					box.appendChild(el('p', { 'class': 'muted' }, run.judgement.message));
 				if (run.summary)
 					box.appendChild(el('p', {}, run.samples.length + ' samples, median ' + fmt(run.summary.median, scaleOf('ns')) +
 						', IQR ' + fmt(run.summary.q1, scaleOf('ns')) + ' to ' + fmt(run.summary.q3, scaleOf('ns'))));
@@ -492,7 +596,24 @@
 				pre(box, 'stderr (tail)', run.stderr_tail);
 				pre(box, 'environment', JSON.stringify(run.environment.details, null, 2));
 			});
-			setStatus({ ready: 1, verdict: verdict, runs: c.runs.length, samples: nsamples, hash: c.hash });
+			unrun.forEach(function (j, i) {
+				var box = el('section', { 'class': 'run unrun', 'data-benchmark': j.benchmark,
+					'data-verdict': j.verdict, 'data-judgement': j.id });
+				var h = el('h3', {}, j.benchmark + ' ');
+				h.appendChild(badge(j.verdict));
+				box.appendChild(h);
+				box.appendChild(el('div', { 'class': 'muted' }, 'environment ' + (j.fingerprint || '-') +
+					', spec ' + (j.spec_hash || '-') + ', judged ' + fmtDate(j.created_at) +
+					(j.verdict === 'unchanged' ? ': the build is byte-identical to ' + (j.baseline_short || '?') +
+						'\'s, so it was not run and cannot be slower' : ': no run of its own')));
+				box.appendChild(el('p', { 'class': 'judgement', id: 'unrun-' + i, 'data-metric': j.metric },
+					judgementText(j)));
+				if (j.message)
+					box.appendChild(el('p', { 'class': 'muted' }, j.message));
+				main.appendChild(box);
+			});
+			setStatus({ ready: 1, verdict: verdict, runs: c.runs.length, samples: nsamples, hash: c.hash,
+				judgements: judgements.length, unrun: unrun.length });
 		}).catch(function (e) { fail(e.message); });
 	}
 
@@ -555,8 +676,12 @@
 		});
 		var drawn = performance.now();
 		markerLinks(document.getElementById('markers'), chart.commits, link);
+		markerLinks(document.getElementById('noted'), chart.commits, link, true);
+		legendText(document.getElementById('legend'), data.history.metric);
 		commitTable(document.getElementById('commits'), chart.commits, chart.scale, null, chart.commits.length);
-		setStatus({ ready: 1, chart_ms: Math.round(drawn - started), points: chart.points, markers: chart.markers, commits: chart.commits.length,
+		setStatus({ ready: 1, chart_ms: Math.round(drawn - started), points: chart.points, markers: chart.markers,
+			inconclusive: chart.inconclusive, unchanged: chart.unchanged, elsewhere: chart.elsewhere,
+			commits: chart.commits.length,
 			changes: data.changes ? data.changes.changes.length : 0 });
 	}
 

@@ -266,6 +266,10 @@ for p in posts:
     sha = p["path"].rsplit("/", 1)[1]
     assert p["auth"] == "token " + token, p["auth"]
     assert b["state"] in ("success", "warning"), b
+    # five rounds of a tiny benchmark rarely settle 2%: inconclusive passes, and says so
+    if "inconclusive" in b["description"]:
+        assert b["description"].startswith("tiny: inconclusive") and b["state"] == "success", b
+        assert b["description"].endswith("(not ok, passes)"), b
     assert b["context"] == "perfwarden/tiny", b
     assert b["description"].startswith("tiny: "), b
     assert b["target_url"] == "http://ci.example:8080/commit/" + sha, b

@@ -62,7 +62,8 @@ static void test_config__the_documented_example_reads_whole(void **state)
 	             "\tpublic-url = http://ci.example:8080\n\tbody-limit = 4096\n"
 	             "[database]\n\turl = host=/tmp dbname=pw\n"
 	             "[worker]\n\tgolden-dir = /srv/golden\n\tlease = 20\n\tattempts = 5\n"
-	             "\tretry-delay = 0\n\tpoll = 3\n\teach = true\n\tcpu = 1\n"
+	             "\tretry-delay = 0\n\tpoll = 3\n\teach = true\n\tfail-inconclusive = yes\n"
+	             "\tcpu = 1\n"
 	             "[notify]\n\twebhook = https://hooks.example/T/B/x\n\ttimeout = 7\n"
 	             "\tattempts = 2\n"
 	             "[repository \"acme/widget.v2\"]\n\tlocation = /srv/git/widget.git\n"
@@ -79,6 +80,7 @@ static void test_config__the_documented_example_reads_whole(void **state)
 	assert_int_equal(c.retry_delay_s, 0);
 	assert_int_equal(c.poll_s, 3);
 	assert_int_equal(c.each, 1);
+	assert_int_equal(c.fail_inconclusive, 1);
 	assert_int_equal(c.cpu, 1);
 	assert_string_equal(c.webhook_url, "https://hooks.example/T/B/x");
 	assert_int_equal(c.notify_timeout_ms, 7000);

@@ -774,6 +774,19 @@ static void test_notify__descriptions_read_as_one_line(void **state)
 	pw_error_release(&err);
 }
 
+static void test_notify__inconclusive_and_unchanged_are_success_statuses(void **state)
+{
+	(void)state;
+	assert_int_equal(notify_state_for_verdict("inconclusive"), NOTIFY_SUCCESS);
+	assert_int_equal(notify_state_for_verdict("unchanged"), NOTIFY_SUCCESS);
+	assert_string_equal(notify_state_name(NOTIFY_GITHUB, notify_state_for_verdict("unchanged")),
+	                    "success");
+	expect_description("julia", "inconclusive", 1.004, 0.3, -1,
+	                   "julia: inconclusive, +0.4%, p=0.300");
+	expect_description(NULL, "inconclusive", NAN, NAN, -1, "inconclusive");
+	expect_description("julia", "unchanged", 1, NAN, -1, "julia: unchanged: identical build");
+}
+
 static void test_notify__long_descriptions_are_cut_cleanly(void **state)
 {
 	struct strbuf in = STRBUF_INIT, out = STRBUF_INIT;
@@ -871,6 +884,7 @@ int main(void)
 	        cmocka_unit_test(test_notify__bad_statuses_are_refused_before_sending),
 	        cmocka_unit_test(test_notify__init_refuses_bad_targets),
 	        cmocka_unit_test(test_notify__descriptions_read_as_one_line),
+	        cmocka_unit_test(test_notify__inconclusive_and_unchanged_are_success_statuses),
 	        cmocka_unit_test(test_notify__long_descriptions_are_cut_cleanly),
 	        cmocka_unit_test(test_notify__long_description_is_sent_truncated),
 	        cmocka_unit_test(test_notify__urls_are_redacted_for_messages),
