@@ -446,6 +446,7 @@ static int look(struct check_ctx *c, struct comparison *x, int force_final, stru
 	jo.alpha_ok = CHECK_ALPHA_OK;
 	jo.min_rounds = first < CHECK_MIN_FIRST_LOOK ? first : CHECK_MIN_FIRST_LOOK;
 	jo.final_look = n >= max || force_final;
+	jo.paired = 1; /* shared_rounds() gives base[k] and cand[k] of the same round */
 	if (!n) {
 		judge_result_release(&x->jr);
 		x->jr.verdict = VERDICT_INCONCLUSIVE;

@@ -316,10 +316,14 @@ static void seq_message(const struct judge_seq_options *o, struct judge_result *
 {
 	double conf = 1 - 2 * o->alpha_ok;
 
+	const char *what = "lower quartile";
+
+	if (res->interval_test && !strcmp(res->interval_test, "rank"))
+		what = "shift";
+	else if (res->interval_test && !strcmp(res->interval_test, "paired"))
+		what = "paired";
 	strbuf_addf(&res->message, "%s: %s %+.2f%% (ratio %.4f, %g%% ci %.4f..%.4f, p %.2g",
-	            verdict_name(res->verdict),
-	            res->interval_test && !strcmp(res->interval_test, "rank") ? "shift"
-	                                                                      : "lower quartile",
+	            verdict_name(res->verdict), what,
 	            (res->ratio - 1) * 100, res->ratio, conf * 100, res->ci_lo, res->ci_hi,
 	            res->p_value);
 	if (res->verdict == VERDICT_SLOWER || res->verdict == VERDICT_FASTER)
@@ -447,17 +451,163 @@ static int mwu_ci(const double *base, size_t nb, const double *cand, size_t nc, 
 	return 0;
 }
 
+/* What one of the judge's tests says about cand against base (see judge.h). */
+struct seq_test {
+	const char *name;          /* "lower-quantile", "rank" or "paired" */
+	double p_slower, p_faster; /* one-sided, at ratio 1 */
+	double p_up;               /* "faster than (1 + t) x baseline" */
+	double p_down;             /* "slower than baseline / (1 + t)" */
+	double estimate, lo, hi;   /* the ratio, and its interval at 1 - 2 alpha_ok */
+};
+
+static int quantile_fill(const double *base, size_t nb, const double *cand, size_t nc,
+                         const struct judge_seq_options *o, struct seq_test *x,
+                         struct pw_error *err)
+{
+	struct stats_qtest at1, up, down;
+	double qb, qc, t = o->threshold;
+	int ret;
+
+	if ((ret = stats_quantile(base, nb, o->quantile, &qb, err)) < 0 ||
+	    (ret = stats_quantile(cand, nc, o->quantile, &qc, err)) < 0)
+		return ret;
+	if (!(qb > 0) || !(qc > 0))
+		return pw_error_set(err, PW_EINVALID, "lower quartiles %g and %g are not positive",
+		                    qb, qc);
+	if ((ret = stats_quantile_test(base, nb, cand, nc, 1, o->quantile, &at1, err)) < 0 ||
+	    (ret = stats_quantile_test(base, nb, cand, nc, 1 + t, o->quantile, &up, err)) < 0 ||
+	    (ret = stats_quantile_test(base, nb, cand, nc, 1 / (1 + t), o->quantile, &down,
+	                               err)) < 0 ||
+	    (ret = stats_quantile_ci(base, nb, cand, nc, o->quantile, 1 - 2 * o->alpha_ok, &x->lo,
+	                             &x->hi, err)) < 0)
+		return ret;
+	x->name = "lower-quantile";
+	x->p_slower = at1.p_slower;
+	x->p_faster = at1.p_faster;
+	x->p_up = up.p_faster;
+	x->p_down = down.p_slower;
+	x->estimate = qc / qb;
+	return 0;
+}
+
+static int rank_fill(const double *base, size_t nb, const double *cand, size_t nc,
+                     const struct judge_seq_options *o, struct seq_test *x, struct pw_error *err)
+{
+	double t = o->threshold, dummy;
+	int ret;
+
+	if ((ret = mwu_sides(base, nb, cand, nc, 1, &x->p_slower, &x->p_faster, err)) < 0 ||
+	    (ret = mwu_sides(base, nb, cand, nc, 1 + t, &dummy, &x->p_up, err)) < 0 ||
+	    (ret = mwu_sides(base, nb, cand, nc, 1 / (1 + t), &x->p_down, &dummy, err)) < 0 ||
+	    (ret = mwu_ci(base, nb, cand, nc, 1 - 2 * o->alpha_ok, &x->lo, &x->hi, err)) < 0 ||
+	    (ret = shift_ratio(base, nb, cand, nc, &x->estimate, err)) < 0)
+		return ret;
+	x->name = "rank";
+	return 0;
+}
+
+/* One-sided signed-rank p-values of the pairs' log(cand[k] / (scale x base[k])). */
+static int pair_sides(const double *base, const double *cand, size_t n, double scale,
+                      double *slower, double *faster, struct pw_error *err)
+{
+	struct stats_wilcoxon w;
+	double *d = malloc(n * sizeof(*d));
+	size_t k;
+	int ret;
+
+	if (!d)
+		return pw_error_errno(err, PW_ERROR, "could not allocate %zu pairs", n);
+	for (k = 0; k < n; k++)
+		d[k] = log(cand[k] / (scale * base[k]));
+	ret = stats_wilcoxon_signed_rank(d, n, STATS_WILCOXON_AUTO, &w, err);
+	free(d);
+	if (ret < 0)
+		return ret;
+	if (!w.m) {
+		*slower = *faster = 1;
+	} else if (w.r_plus > (double)w.m * (double)(w.m + 1) / 4) {
+		*slower = w.p_value / 2;
+		*faster = 1 - w.p_value / 2;
+	} else {
+		*faster = w.p_value / 2;
+		*slower = w.r_plus < (double)w.m * (double)(w.m + 1) / 4 ? 1 - w.p_value / 2 : 0.5;
+	}
+	return 0;
+}
+
+/*
+ * The runs of a round were measured side by side, so a burst or a steady
+ * load that slows both alike cancels in their ratio: the signed-rank test on
+ * the pairs' log ratios, its Hodges–Lehmann estimate (the median of the
+ * Walsh averages) and its interval inverted over the ratio.
+ */
+static int paired_fill(const double *base, const double *cand, size_t n,
+                       const struct judge_seq_options *o, struct seq_test *x,
+                       struct pw_error *err)
+{
+	double t = o->threshold, dummy, a = o->alpha_ok, l, h, sl, fa, lo_r, hi_r, *walsh = NULL;
+	size_t i, j, k = 0;
+	int it, ret;
+
+	if ((ret = pair_sides(base, cand, n, 1, &x->p_slower, &x->p_faster, err)) < 0 ||
+	    (ret = pair_sides(base, cand, n, 1 + t, &dummy, &x->p_up, err)) < 0 ||
+	    (ret = pair_sides(base, cand, n, 1 / (1 + t), &x->p_down, &dummy, err)) < 0)
+		return ret;
+	if (!(walsh = malloc(n * (n + 1) / 2 * sizeof(*walsh))))
+		return pw_error_errno(err, PW_ERROR, "could not allocate %zu averages", n);
+	lo_r = hi_r = cand[0] / base[0];
+	for (i = 0; i < n; i++) {
+		lo_r = fmin(lo_r, cand[i] / base[i]);
+		hi_r = fmax(hi_r, cand[i] / base[i]);
+		for (j = i; j < n; j++)
+			walsh[k++] = (log(cand[i] / base[i]) + log(cand[j] / base[j])) / 2;
+	}
+	ret = stats_median(walsh, k, &x->estimate, err);
+	free(walsh);
+	if (ret < 0)
+		return ret;
+	x->estimate = exp(x->estimate);
+	/* lo: the smallest scale whose "slower" p reaches a; hi: the largest whose "faster" p does */
+	l = log(lo_r / 1.000001);
+	h = log(hi_r * 1.000001);
+	for (it = 0; it < 60 && h - l > 1e-6; it++) {
+		double m = (l + h) / 2;
+
+		if ((ret = pair_sides(base, cand, n, exp(m), &sl, &fa, err)) < 0)
+			return ret;
+		if (sl >= a)
+			h = m;
+		else
+			l = m;
+	}
+	x->lo = exp(h);
+	l = log(lo_r / 1.000001);
+	h = log(hi_r * 1.000001);
+	for (it = 0; it < 60 && h - l > 1e-6; it++) {
+		double m = (l + h) / 2;
+
+		if ((ret = pair_sides(base, cand, n, exp(m), &sl, &fa, err)) < 0)
+			return ret;
+		if (fa >= a)
+			l = m;
+		else
+			h = m;
+	}
+	x->hi = exp(l);
+	x->name = "paired";
+	return 0;
+}
+
 int judge_quantile(const double *base, size_t nb, const double *cand, size_t nc,
                    const struct judge_seq_options *opts, struct judge_result *res,
                    struct pw_error *err)
 {
 	static const struct judge_seq_options defaults = JUDGE_SEQ_OPTIONS_INIT;
-	struct stats_qtest at1, up, down;
-	double t, qb, qc, m_slow, m_fast, m_up, m_down, dummy, p_slow, p_fast, q_lo, q_hi;
-	double m_lo = NAN, m_hi = NAN, hl = NAN;
-	int q_slower, m_slower, q_faster, m_faster;
-	size_t n = nb < nc ? nb : nc;
-	int ret, q_ok, m_ok, use_rank;
+	struct seq_test tests[3];
+	const struct seq_test *decider = NULL;
+	size_t n = nb < nc ? nb : nc, k, ntests = 2;
+	double t, p = 1;
+	int ret;
 
 	judge_result_release(res);
 	if (!opts)
@@ -469,72 +619,55 @@ int judge_quantile(const double *base, size_t nb, const double *cand, size_t nc,
 		return pw_error_set(err, PW_EINVALID,
 		                    "the quantile judge needs threshold > 0, 0 < quantile < 1, "
 		                    "0 < alpha_change < 1 and 0 < alpha_ok < 0.5");
-	if ((ret = stats_quantile(base, nb, opts->quantile, &qb, err)) < 0 ||
-	    (ret = stats_quantile(cand, nc, opts->quantile, &qc, err)) < 0)
+	if ((ret = quantile_fill(base, nb, cand, nc, opts, &tests[0], err)) < 0 ||
+	    (ret = rank_fill(base, nb, cand, nc, opts, &tests[1], err)) < 0)
 		return ret;
-	if (!(qb > 0) || !(qc > 0))
-		return pw_error_set(err, PW_EINVALID, "lower quartiles %g and %g are not positive",
-		                    qb, qc);
-	if ((ret = stats_quantile_test(base, nb, cand, nc, 1, opts->quantile, &at1, err)) < 0 ||
-	    (ret = stats_quantile_test(base, nb, cand, nc, 1 + t, opts->quantile, &up, err)) < 0 ||
-	    (ret = stats_quantile_test(base, nb, cand, nc, 1 / (1 + t), opts->quantile, &down,
-	                               err)) < 0 ||
-	    (ret = mwu_sides(base, nb, cand, nc, 1, &m_slow, &m_fast, err)) < 0 ||
-	    (ret = mwu_sides(base, nb, cand, nc, 1 + t, &dummy, &m_up, err)) < 0 ||
-	    (ret = mwu_sides(base, nb, cand, nc, 1 / (1 + t), &m_down, &dummy, err)) < 0 ||
-	    (ret = stats_quantile_ci(base, nb, cand, nc, opts->quantile, 1 - 2 * opts->alpha_ok,
-	                             &q_lo, &q_hi, err)) < 0)
-		return ret;
-	if ((ret = mwu_ci(base, nb, cand, nc, 1 - 2 * opts->alpha_ok, &m_lo, &m_hi, err)) < 0)
-		return ret;
-	if ((ret = shift_ratio(base, nb, cand, nc, &hl, err)) < 0)
-		return ret;
-	/*
-	 * Each test with its own estimate: the lower-quantile test with the ratio
-	 * of lower quartiles, Mann–Whitney with the Hodges–Lehmann ratio (the
-	 * median of every candidate / baseline ratio). They share each alpha
-	 * (Bonferroni): a p counts twice.
-	 */
-	q_ok = up.p_faster < opts->alpha_ok / 2 && down.p_slower < opts->alpha_ok / 2;
-	m_ok = m_up < opts->alpha_ok / 2 && m_down < opts->alpha_ok / 2;
-	q_slower = 2 * at1.p_slower < opts->alpha_change && qc / qb >= 1 + t / 2;
-	m_slower = 2 * m_slow < opts->alpha_change && hl >= 1 + t / 2;
-	q_faster = 2 * at1.p_faster < opts->alpha_change && qc / qb <= 1 / (1 + t / 2);
-	m_faster = 2 * m_fast < opts->alpha_change && hl <= 1 / (1 + t / 2);
-	p_slow = 2 * (at1.p_slower < m_slow ? at1.p_slower : m_slow);
-	p_fast = 2 * (at1.p_faster < m_fast ? at1.p_faster : m_fast);
+	if (opts->paired && nb == nc && nb >= 2) {
+		if ((ret = paired_fill(base, cand, nb, opts, &tests[2], err)) < 0)
+			return ret;
+		ntests = 3;
+	}
 	res->n_base = nb;
 	res->n_new = nc;
-	res->p_value = 2 * (p_slow < p_fast ? p_slow : p_fast);
-	if (res->p_value > 1)
-		res->p_value = 1;
 	res->noise = relative_noise(base, nb);
-	if (n < opts->min_rounds)
-		res->verdict = VERDICT_UNSURE;
-	else if (q_ok || m_ok)
-		res->verdict = VERDICT_OK;
-	else if (q_slower || m_slower)
-		res->verdict = VERDICT_SLOWER;
-	else if (q_faster || m_faster)
-		res->verdict = VERDICT_FASTER;
-	else
-		res->verdict = VERDICT_UNSURE;
+	/* the tests share each alpha (Bonferroni): a p counts ntests times */
+	res->verdict = VERDICT_UNSURE;
+	for (k = 0; k < ntests; k++) {
+		const struct seq_test *x = &tests[k];
+		double ps = x->p_slower * (double)ntests, pf = x->p_faster * (double)ntests;
+
+		p = fmin(p, 2 * fmin(ps, pf));
+		if (n < opts->min_rounds)
+			continue;
+		if (x->p_up * (double)ntests < opts->alpha_ok &&
+		    x->p_down * (double)ntests < opts->alpha_ok && res->verdict != VERDICT_OK) {
+			res->verdict = VERDICT_OK;
+			decider = x;
+		}
+	}
+	for (k = 0; k < ntests && res->verdict == VERDICT_UNSURE && n >= opts->min_rounds; k++) {
+		const struct seq_test *x = &tests[k];
+
+		if (x->p_slower * (double)ntests < opts->alpha_change && x->estimate >= 1 + t / 2) {
+			res->verdict = VERDICT_SLOWER;
+			decider = x;
+		} else if (x->p_faster * (double)ntests < opts->alpha_change &&
+		           x->estimate <= 1 / (1 + t / 2)) {
+			res->verdict = VERDICT_FASTER;
+			decider = x;
+		}
+	}
 	if (res->verdict == VERDICT_UNSURE && opts->final_look)
 		res->verdict = VERDICT_INCONCLUSIVE;
 	/* the estimate and interval shown are the deciding test's; undecided, the robust one's */
-	if (res->verdict == VERDICT_OK)
-		use_rank = !q_ok;
-	else if (res->verdict == VERDICT_SLOWER)
-		use_rank = !q_slower;
-	else if (res->verdict == VERDICT_FASTER)
-		use_rank = !q_faster;
-	else
-		use_rank = 0;
-	res->ratio = use_rank ? hl : qc / qb;
-	res->ci_lo = use_rank ? m_lo : q_lo;
-	res->ci_hi = use_rank ? m_hi : q_hi;
+	if (!decider)
+		decider = &tests[0];
+	res->p_value = fmin(p, 1);
+	res->ratio = decider->estimate;
+	res->ci_lo = decider->lo;
+	res->ci_hi = decider->hi;
 	res->min_detectable = (res->ci_hi / res->ci_lo > 1 ? sqrt(res->ci_hi / res->ci_lo) : 1) - 1;
-	res->interval_test = use_rank ? "rank" : "lower-quantile";
+	res->interval_test = decider->name;
 	seq_message(opts, res, n);
 	return 0;
 }

@@ -235,15 +235,16 @@ struct judge_seq_options {
 	double alpha_ok;     /* for each one-sided test that rules a change out */
 	size_t min_rounds;   /* fewer is always unsure */
 	int final_look;      /* the budget is spent: unsure becomes inconclusive */
+	int paired;          /* base[k] and cand[k] ran side by side: add the paired test */
 };
 
 #define JUDGE_SEQ_OPTIONS_INIT                                                                     \
 	{                                                                                          \
-		0.02, 0.25, 1e-4, 0.02, 6, 0                                                       \
+		0.02, 0.25, 1e-4, 0.02, 6, 0, 0                                                    \
 	}
 
 /* The judge's name as stored with its verdicts. */
-#define JUDGE_SEQ_NAME "lower-quartile-seq/2"
+#define JUDGE_SEQ_NAME "lower-quartile-seq/3"
 
 int judge_quantile(const double *base, size_t nb, const double *cand, size_t nc,
                    const struct judge_seq_options *opts, struct judge_result *res,

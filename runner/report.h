@@ -34,7 +34,7 @@ void report_check_table(const struct check_result *r, struct strbuf *out);
 
 /*
  * The judge in one line (no newline): its name, the metric and estimator,
- * and the push's false-alarm guarantee, e.g. "judge lower-quartile-seq/2 on
+ * and the push's false-alarm guarantee, e.g. "judge lower-quartile-seq/3 on
  * wall time (lower quartile of interleaved rounds): a false slower/faster
  * anywhere in this push at most 5% (p < 1.6e-04 per look: 31 comparisons x
  * 5 looks)".

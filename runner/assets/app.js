@@ -41,7 +41,7 @@
 		return !r.verdict_metric || r.verdict_metric === metric || r.verdict === 'unchanged';
 	}
 
-	/* What a verdict is, for tooltips and hovers: "slower (judged on cpu by lower-quartile-seq/2)". */
+	/* What a verdict is, for tooltips and hovers: "slower (judged on cpu by lower-quartile-seq/3)". */
 	function verdictText(r) {
 		var t = r.verdict || 'no verdict';
 		if (r.verdict === 'unchanged')
@@ -504,7 +504,7 @@
 
 	/*
 	 * A judgement in one line: "ratio 1.9234, CI [1.8801, 1.9712], p = 1.2e-5,
-	 * 6 rounds, judged on wall by lower-quartile-seq/2, baseline abc123".
+	 * 6 rounds, judged on wall by lower-quartile-seq/3, baseline abc123".
 	 * `j` is a judgement from the API, or (older runs) the run's metadata.
 	 */
 	function judgementText(j) {

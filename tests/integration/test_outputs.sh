@@ -50,7 +50,7 @@ check() { "$PW" check --golden-dir "$GOLDEN" "$@"; }
 expect_exit 0 "an inconclusive push passes the gate by default" -- check --repo "$T/clone" "$a..$c"
 cp "$T/out" "$T/table"
 expect_grep "^calibration grid: [0-9]+ runs of ${a:0:7}: noise" "$T/table" "the table opens with the calibration"
-expect_grep "^judge lower-quartile-seq/2 on wall time .*: a false slower/faster anywhere in this push at most 5% \(p < [0-9.e+-]+ per look: [0-9]+ comparisons x [0-9]+ looks\)" \
+expect_grep "^judge lower-quartile-seq/3 on wall time .*: a false slower/faster anywhere in this push at most 5% \(p < [0-9.e+-]+ per look: [0-9]+ comparisons x [0-9]+ looks\)" \
 	"$T/table" "the judge line says the judge, the metric and the false-alarm rate"
 expect_grep "^commit +benchmark +verdict +wall q25 +change +interval +p +rounds +runs +note" "$T/table" \
 	"the value column says it is wall time's lower quartile"
@@ -77,7 +77,7 @@ assert by[c]["resolvable"] > 0.001 and by[c]["value_unit"] == "ns" and by[c]["va
 assert "median_ns" in by[c] and by[c]["instructions"] is None, by[c]
 assert "resolve" in by[c]["message"], by[c]["message"]
 assert doc["metric"] == "wall" and doc["estimator"] == "lower quartile", doc["metric"]
-assert doc["judge"] == "lower-quartile-seq/2" and doc["alpha"] == 0.05, doc["judge"]
+assert doc["judge"] == "lower-quartile-seq/3" and doc["alpha"] == 0.05, doc["judge"]
 assert doc["comparisons"] >= 1 and doc["looks"] >= 1, doc
 assert abs(doc["alpha_change"] - 0.05 / (2 * doc["comparisons"] * doc["looks"])) < 1e-12, doc["alpha_change"]
 assert doc["rounds"] == 6 and doc["total_runs"] >= 12 and doc["unchanged"] == 1, doc
@@ -103,7 +103,7 @@ assert u.find("system-out").text.startswith("unchanged: identical build to "), E
 suite = root.find("testsuite")
 assert suite.get("skipped") == "1" and suite.get("failures") == "0", suite.attrib
 props = {p.get("name"): p.get("value") for p in suite.iter("property")}
-assert props["judge"].startswith("judge lower-quartile-seq/2 on wall time"), props
+assert props["judge"].startswith("judge lower-quartile-seq/3 on wall time"), props
 PY
 expect_exit 1 "check --fail-inconclusive --junit" -- check --fail-inconclusive --junit "$T/junit-fail.xml" "$a..$c"
 python3 - "$T/junit-fail.xml" "$c" <<'PY' && pass "JUnit: under --fail-inconclusive, inconclusive is a failure" || { fail "JUnit (fail-inconclusive)"; cat "$T/junit-fail.xml" >&2; }
@@ -115,7 +115,7 @@ assert f is not None and f.get("type") == "inconclusive" and t.find("skipped") i
 PY
 expect_grep "^### perfwarden: passed \(2 inconclusive\)" "$T/summary.md" "the Markdown title says passed, with the inconclusive"
 expect_grep "^> calibration grid: " "$T/summary.md" "the Markdown has the calibration line"
-expect_grep "^> judge lower-quartile-seq/2 on wall time" "$T/summary.md" "the Markdown has the judge line"
+expect_grep "^> judge lower-quartile-seq/3 on wall time" "$T/summary.md" "the Markdown has the judge line"
 expect_grep "^\| commit \| benchmark \| verdict \| wall q25 \| change \| interval \| p \| rounds \| runs \|" "$T/summary.md" \
 	"the Markdown table says what its value column is"
 expect_grep "^\| \`${c:0:7}[^|]*\| grid \| ❔ \*\*inconclusive\*\* \(resolves ±" "$T/summary.md" "the Markdown marks inconclusive apart"
@@ -234,7 +234,7 @@ expect_eq "$(status_attr elsewhere "$T/user.dom")" "$want_elsewhere" "on the use
 expect_grep "\[judged on wall\]" "$T/user.dom" "and its lists say which metric they were judged on"
 dump "$U/commit/$c?$q" "$T/c.dom"
 expect_eq "$(status_attr verdict "$T/c.dom")" inconclusive "the inconclusive commit's page reads inconclusive"
-expect_grep "ratio [0-9.]+, CI \[[0-9.]+, [0-9.]+\], p = [0-9.e+-]+, 6 rounds, judged on wall by lower-quartile-seq/2, baseline ${a:0:12}" \
+expect_grep "ratio [0-9.]+, CI \[[0-9.]+, [0-9.]+\], p = [0-9.e+-]+, 6 rounds, judged on wall by lower-quartile-seq/3, baseline ${a:0:12}" \
 	"$T/c.dom" "its page shows the judgement's ratio, CI, p, rounds, metric and judge"
 dump "$U/commit/$b?$q" "$T/b.dom"
 expect_eq "$(status_attr verdict "$T/b.dom")" unchanged "the unchanged commit's page reads unchanged, with no run"
