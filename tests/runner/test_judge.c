@@ -744,6 +744,7 @@ static enum verdict judge_sequentially(const double *base, const double *cand, s
 
 	o.threshold = threshold;
 	o.alpha_change = SEQ_ALPHA_CHANGE;
+	o.paired = 1;
 	judge_result_init(&r);
 	for (i = 0; i < sizeof(seq_looks) / sizeof(seq_looks[0]) && seq_looks[i] <= avail; i++) {
 		o.final_look = i + 1 == sizeof(seq_looks) / sizeof(seq_looks[0]) ||
@@ -915,6 +916,39 @@ static void test_judge__quantile_on_recorded_rounds(void **state)
 	assert_true(found2 * 10 >= windows * 7);
 }
 
+/*
+ * A saturated machine: every run competes with a load that changes from
+ * round to round (x1.5 to x4) but slows both runs of a round alike, with 2%
+ * of jitter on top. No run is clean, so the lower part moves with the load;
+ * only the pairs see a 5% change.
+ */
+static void test_judge__paired_test_sees_through_a_saturated_machine(void **state)
+{
+	struct stats_rng rng;
+	double base[40], cand[40];
+	size_t i, rounds, seed, found = 0, wrong = 0;
+	enum verdict v;
+
+	(void)state;
+	for (seed = 1; seed <= 10; seed++) {
+		stats_rng_seed(&rng, seed);
+		for (i = 0; i < 40; i++) {
+			double load = 1.5 + 2.5 * stats_rng_uniform(&rng);
+
+			base[i] = 100e6 * load * (1 + 0.02 * stats_rng_normal(&rng));
+			cand[i] = 105e6 * load * (1 + 0.02 * stats_rng_normal(&rng));
+		}
+		found += judge_sequentially(base, cand, 40, 0.02, &rounds) == VERDICT_SLOWER;
+		/* the same load, no change: never a verdict of change */
+		for (i = 0; i < 40; i++)
+			cand[i] = base[i] * (1 + 0.02 * stats_rng_normal(&rng));
+		v = judge_sequentially(base, cand, 40, 0.02, &rounds);
+		wrong += v == VERDICT_SLOWER || v == VERDICT_FASTER;
+	}
+	assert_true(found >= 9);
+	assert_int_equal(wrong, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -924,6 +958,7 @@ int main(void)
 	        cmocka_unit_test(test_judge__quantile_is_not_fooled_by_a_burst_on_one_side),
 	        cmocka_unit_test(test_judge__quantile_says_inconclusive_with_what_it_could_resolve),
 	        cmocka_unit_test(test_judge__quantile_on_recorded_rounds),
+	        cmocka_unit_test(test_judge__paired_test_sees_through_a_saturated_machine),
 	        cmocka_unit_test(test_judge__only_broken_commits_are_failures),
 	        cmocka_unit_test(test_judge__identical_distributions_are_ok),
 	        cmocka_unit_test(test_judge__five_percent_slower_with_noise_is_slower),
