@@ -547,9 +547,13 @@ static double resolvable(const double *v, size_t n, size_t rounds)
 	struct stats_rng rng;
 	struct stats_summary s;
 	double *a = xrealloc(NULL, rounds * sizeof(*a)), *b = xrealloc(NULL, rounds * sizeof(*b));
-	double width[101], h, lo, hi, res = NAN;
+	struct judge_seq_options jo = JUDGE_SEQ_OPTIONS_INIT;
+	double width[101], h, w, res = NAN;
 	size_t d, i, ok = 0;
 
+	jo.quantile = CHECK_QUANTILE;
+	jo.alpha_ok = CHECK_ALPHA_OK;
+	jo.paired = 1;
 	if (stats_summarize(v, n, &s, NULL) < 0 || !(s.min > 0))
 		goto done;
 	/* Silverman's bandwidth on the log scale */
@@ -562,10 +566,8 @@ static double resolvable(const double *v, size_t n, size_t rounds)
 			a[i] = v[stats_rng_below(&rng, n)] * exp(h * stats_rng_normal(&rng));
 			b[i] = v[stats_rng_below(&rng, n)] * exp(h * stats_rng_normal(&rng));
 		}
-		if (stats_quantile_ci(a, rounds, b, rounds, CHECK_QUANTILE, 1 - 2 * CHECK_ALPHA_OK,
-		                      &lo, &hi, NULL) < 0)
-			continue;
-		width[ok++] = sqrt(hi / lo) - 1;
+		if (isfinite(w = judge_resolvable(a, b, rounds, &jo)))
+			width[ok++] = w;
 	}
 	if (ok)
 		stats_median(width, ok, &res, NULL);
@@ -903,7 +905,7 @@ static void share_alpha(struct check_ctx *c)
 	c->out->comparisons = m ? m : 1;
 	c->out->looks = looks;
 	c->out->alpha = c->opts->alpha;
-	c->out->alpha_change = alpha_change(c);
+	c->out->alpha_change = 2 * alpha_change(c); /* two-sided, like the p shown */
 }
 
 /* Instruction counts: one count per commit, judged at once (no rounds). */
@@ -1173,6 +1175,14 @@ static void reuse_judgements(struct check_ctx *c)
 		            row.message ? row.message : row.verdict,
 		            row.created_at ? row.created_at : "earlier");
 		x->rounds = (size_t)row.rounds;
+		{
+			json_t *d = json_loads(row.details_json ? row.details_json : "{}", 0, NULL);
+
+			x->jr.min_detectable = json_number_value(json_object_get(d, "resolvable"));
+			if (!json_is_number(json_object_get(d, "resolvable")))
+				x->jr.min_detectable = NAN;
+			json_decref(d);
+		}
 		x->judged = x->reused = 1;
 		x->open = 0;
 	}

@@ -119,7 +119,8 @@ struct check_result {
 	size_t total_runs;   /* kept timing runs of this check, calibration included */
 	size_t rounds;       /* rounds run */
 	double alpha;        /* the push's false-alarm rate */
-	double alpha_change; /* what one look needs: alpha / (2 x comparisons x looks) */
+	/* the two-sided p (as shown) one look needs: alpha / (comparisons x looks) */
+	double alpha_change;
 	/* bisect: the first slower commit, when one was searched for and found */
 	char culprit[CHECKOUT_HASH_HEX + 1];
 	size_t builds; /* commits built during bisection */

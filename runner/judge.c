@@ -323,11 +323,10 @@ static void seq_message(const struct judge_seq_options *o, struct judge_result *
 	else if (res->interval_test && !strcmp(res->interval_test, "paired"))
 		what = "paired";
 	strbuf_addf(&res->message, "%s: %s %+.2f%% (ratio %.4f, %g%% ci %.4f..%.4f, p %.2g",
-	            verdict_name(res->verdict), what,
-	            (res->ratio - 1) * 100, res->ratio, conf * 100, res->ci_lo, res->ci_hi,
-	            res->p_value);
+	            verdict_name(res->verdict), what, (res->ratio - 1) * 100, res->ratio,
+	            conf * 100, res->ci_lo, res->ci_hi, res->p_value);
 	if (res->verdict == VERDICT_SLOWER || res->verdict == VERDICT_FASTER)
-		strbuf_addf(&res->message, " < %.2g", o->alpha_change);
+		strbuf_addf(&res->message, " < %.2g", 2 * o->alpha_change);
 	strbuf_addf(&res->message, ", %zu rounds, %s test)", n,
 	            res->interval_test ? res->interval_test : "lower-quantile");
 	switch (res->verdict) {
@@ -476,8 +475,8 @@ static int quantile_fill(const double *base, size_t nb, const double *cand, size
 		                    qb, qc);
 	if ((ret = stats_quantile_test(base, nb, cand, nc, 1, o->quantile, &at1, err)) < 0 ||
 	    (ret = stats_quantile_test(base, nb, cand, nc, 1 + t, o->quantile, &up, err)) < 0 ||
-	    (ret = stats_quantile_test(base, nb, cand, nc, 1 / (1 + t), o->quantile, &down,
-	                               err)) < 0 ||
+	    (ret = stats_quantile_test(base, nb, cand, nc, 1 / (1 + t), o->quantile, &down, err)) <
+	            0 ||
 	    (ret = stats_quantile_ci(base, nb, cand, nc, o->quantile, 1 - 2 * o->alpha_ok, &x->lo,
 	                             &x->hi, err)) < 0)
 		return ret;
@@ -542,8 +541,7 @@ static int pair_sides(const double *base, const double *cand, size_t n, double s
  * Walsh averages) and its interval inverted over the ratio.
  */
 static int paired_fill(const double *base, const double *cand, size_t n,
-                       const struct judge_seq_options *o, struct seq_test *x,
-                       struct pw_error *err)
+                       const struct judge_seq_options *o, struct seq_test *x, struct pw_error *err)
 {
 	double t = o->threshold, dummy, a = o->alpha_ok, l, h, sl, fa, lo_r, hi_r, *walsh = NULL;
 	size_t i, j, k = 0;
@@ -567,7 +565,8 @@ static int paired_fill(const double *base, const double *cand, size_t n,
 	if (ret < 0)
 		return ret;
 	x->estimate = exp(x->estimate);
-	/* lo: the smallest scale whose "slower" p reaches a; hi: the largest whose "faster" p does */
+	/* lo: the smallest scale whose "slower" p reaches a; hi: the largest whose "faster" p does
+	 */
 	l = log(lo_r / 1.000001);
 	h = log(hi_r * 1.000001);
 	for (it = 0; it < 60 && h - l > 1e-6; it++) {
@@ -596,6 +595,21 @@ static int paired_fill(const double *base, const double *cand, size_t n,
 	x->hi = exp(l);
 	x->name = "paired";
 	return 0;
+}
+
+double judge_resolvable(const double *base, const double *cand, size_t n,
+                        const struct judge_seq_options *opts)
+{
+	struct seq_test x;
+	double best = NAN;
+
+	if (quantile_fill(base, n, cand, n, opts, &x, NULL) == 0)
+		best = sqrt(x.hi / x.lo) - 1;
+	if (rank_fill(base, n, cand, n, opts, &x, NULL) == 0)
+		best = fmin(best, sqrt(x.hi / x.lo) - 1);
+	if (opts->paired && n >= 2 && paired_fill(base, cand, n, opts, &x, NULL) == 0)
+		best = fmin(best, sqrt(x.hi / x.lo) - 1);
+	return best;
 }
 
 int judge_quantile(const double *base, size_t nb, const double *cand, size_t nc,

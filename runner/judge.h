@@ -231,7 +231,7 @@ int judge_compare_paired(const double *base, const double *cand, size_t n,
 struct judge_seq_options {
 	double threshold;    /* t */
 	double quantile;     /* q: 0.25, the lower quartile */
-	double alpha_change; /* for slower / faster */
+	double alpha_change; /* for slower / faster: each one-sided p (times the tests) */
 	double alpha_ok;     /* for each one-sided test that rules a change out */
 	size_t min_rounds;   /* fewer is always unsure */
 	int final_look;      /* the budget is spent: unsure becomes inconclusive */
@@ -242,6 +242,14 @@ struct judge_seq_options {
 	{                                                                                          \
 		0.02, 0.25, 1e-4, 0.02, 6, 0, 0                                                    \
 	}
+
+/*
+ * The change judge_quantile() could resolve on base[0..n) against cand[0..n)
+ * (pairs): the smallest half-width of its tests' intervals at 1 - 2
+ * alpha_ok. NaN when it cannot be computed. For calibration.
+ */
+double judge_resolvable(const double *base, const double *cand, size_t n,
+                        const struct judge_seq_options *opts);
 
 /* The judge's name as stored with its verdicts. */
 #define JUDGE_SEQ_NAME "lower-quartile-seq/3"
