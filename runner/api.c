@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "api.h"
+#include "changes.h"
 #include "catalog.h"
 #include "checkout.h"
 #include "judge.h"
@@ -520,26 +521,17 @@ done:
 	return ret;
 }
 
-/* Whether the verdict says the commit's timings are not valid ones (wrong output, crash...). */
-static int failed(const char *verdict)
-{
-	enum verdict v;
-
-	return verdict && verdict_parse(verdict, &v, NULL) == 0 && verdict_is_failure(v);
-}
-
 static int route_changes(struct store *s, api_param_fn param, void *ctx, struct api_response *resp,
                          struct pw_error *err)
 {
 	struct store_history h = STORE_HISTORY_INIT;
-	struct stats_change_options opts = STATS_CHANGE_OPTIONS_INIT;
-	struct stats_change *changes = NULL;
+	struct change_point *changes = NULL;
 	struct history_request req;
 	const char *order;
-	size_t first, n, i, k, nchanges = 0, nseries = 0;
+	size_t first, n, k, nchanges = 0, nseries = 0, lo = 0;
+	size_t *rows = NULL;
 	double *series = NULL;
-	const char **hashes = NULL;
-	json_t *jchanges, *segments;
+	json_t *jchanges, *unconfirmed, *segments;
 	int ret, more;
 
 	if (history_params(param, ctx, &req, resp))
@@ -552,49 +544,52 @@ static int route_changes(struct store *s, api_param_fn param, void *ctx, struct 
 		ret = respond_store_error(resp, ret, err);
 		goto done;
 	}
-	series = calloc(h.nrows + 1, sizeof(*series));
-	hashes = calloc(h.nrows + 1, sizeof(*hashes));
-	if (!series || !hashes)
-		abort();
-	for (i = h.nrows; i-- > 0;) {
-		if (h.rows[i].count && isfinite(h.rows[i].median) &&
-		    !failed(h.rows[i].run_verdict) && !failed(h.rows[i].verdict)) {
-			series[nseries] = h.rows[i].median;
-			hashes[nseries++] = h.rows[i].hash;
-		}
-	}
-	if (nseries > 1000)
-		opts.permutations = 199;
-	if ((ret = stats_change_points(series, nseries, &opts, &changes, &nchanges, err)) < 0)
+	/* the one series and rule of runner/changes, as `history --changes` uses */
+	changes_series(&h, &series, &rows, &nseries);
+	if ((ret = changes_find(&h, 0, &changes, &nchanges, err)) < 0)
 		goto done;
 	jchanges = json_array();
+	unconfirmed = json_array();
 	segments = json_array();
+	/* only confirmed changes split the history into levels */
 	for (k = 0; k <= nchanges && nseries; k++) {
-		size_t lo = k ? changes[k - 1].index : 0;
-		size_t hi = k < nchanges ? changes[k].index : nseries;
+		const struct change_point *c = k < nchanges ? &changes[k] : NULL;
+		size_t hi = c ? c->index : nseries;
+		const char *hash = c ? h.rows[c->row].hash : NULL;
 		double level = NAN;
 
+		if (c && !c->confirmed) {
+			json_array_append_new(
+			        unconfirmed,
+			        json_pack("{s:s,s:o,s:I,s:o,s:o,s:s}", "hash", hash, "short",
+			                  short_hash(hash), "index", (json_int_t)hi, "ratio",
+			                  num(c->ratio), "p_value", num(c->p_value), "why", c->why));
+			continue;
+		}
 		stats_median(series + lo, hi - lo, &level, NULL);
 		json_array_append_new(segments,
-		                      json_pack("{s:s,s:s,s:I,s:I,s:o}", "first", hashes[lo],
-		                                "last", hashes[hi - 1], "from", (json_int_t)lo,
-		                                "to", (json_int_t)(hi - 1), "median", num(level)));
-		if (k < nchanges)
+		                      json_pack("{s:s,s:s,s:I,s:I,s:o}", "first", h.rows[rows[lo]].hash,
+		                                "last", h.rows[rows[hi - 1]].hash, "from",
+		                                (json_int_t)lo, "to", (json_int_t)(hi - 1), "median",
+		                                num(level)));
+		if (c)
 			json_array_append_new(
-			        jchanges, json_pack("{s:s,s:o,s:I,s:o,s:o}", "hash", hashes[hi],
-			                            "short", short_hash(hashes[hi]), "index",
-			                            (json_int_t)hi, "ratio", num(changes[k].ratio),
-			                            "p_value", num(changes[k].p_value)));
+			        jchanges,
+			        json_pack("{s:s,s:o,s:I,s:o,s:o,s:s}", "hash", hash, "short",
+			                  short_hash(hash), "index", (json_int_t)hi, "ratio",
+			                  num(c->ratio), "p_value", num(c->p_value), "confirmed_by",
+			                  h.rows[c->confirmed_row].hash));
+		lo = hi;
 	}
 	ret = respond_json(resp, 200,
-	                   json_pack("{s:s,s:s,s:s,s:I,s:o,s:o}", "benchmark", req.benchmark,
+	                   json_pack("{s:s,s:s,s:s,s:I,s:o,s:o,s:o}", "benchmark", req.benchmark,
 	                             "metric", store_metric_name(req.metric), "order", order,
-	                             "points", (json_int_t)nseries, "changes", jchanges, "segments",
-	                             segments));
+	                             "points", (json_int_t)nseries, "changes", jchanges,
+	                             "unconfirmed", unconfirmed, "segments", segments));
 done:
 	free(changes);
 	free(series);
-	free(hashes);
+	free(rows);
 	store_history_release(&h);
 	return ret;
 }

@@ -57,6 +57,7 @@ static int backing(const struct store_history *h, size_t older, size_t newer, co
 int changes_find(const struct store_history *h, double min_step, struct change_point **out,
                  size_t *nout, struct pw_error *err)
 {
+	struct stats_change_options opts = STATS_CHANGE_OPTIONS_INIT;
 	struct stats_change *ch = NULL;
 	double *x = NULL;
 	size_t *rows = NULL, n = 0, nch = 0, i;
@@ -67,7 +68,9 @@ int changes_find(const struct store_history *h, double min_step, struct change_p
 	if (!(min_step > 0))
 		min_step = CHANGES_MIN_STEP;
 	changes_series(h, &x, &rows, &n);
-	if ((ret = stats_change_points(x, n, NULL, &ch, &nch, err)) < 0 || !nch)
+	if (n > 1000)
+		opts.permutations = 199; /* long dashboards: keep the answer interactive */
+	if ((ret = stats_change_points(x, n, &opts, &ch, &nch, err)) < 0 || !nch)
 		goto done;
 	if (!(*out = calloc(nch, sizeof(**out))))
 		abort();
@@ -75,6 +78,7 @@ int changes_find(const struct store_history *h, double min_step, struct change_p
 		struct change_point *c = &(*out)[i];
 		size_t k = ch[i].index;
 
+		c->index = k;
 		c->row = rows[k];
 		c->before_row = rows[k - 1];
 		c->ratio = ch[i].ratio;

@@ -28,6 +28,7 @@
 #define CHANGES_MIN_STEP 0.02
 
 struct change_point {
+	size_t index;         /* the same commit's index in the series (changes_series) */
 	size_t row;           /* the first commit at the new level (index into h->rows) */
 	size_t before_row;    /* the last commit at the old level */
 	double ratio;         /* median after / median before, over the neighbouring segments */

@@ -436,7 +436,9 @@
 					document.getElementById('summary').textContent = chart.commits.length + ' commits (' +
 						res[0].order + ' order), ' + chart.markers + ' flagged, ' + chart.inconclusive +
 						' inconclusive, ' + chart.unchanged + ' unchanged, ' +
-						(res[1] ? res[1].changes.length : 0) + ' change points';
+						(res[1] ? res[1].changes.length : 0) + ' level changes confirmed by a judgement' +
+						(res[1] && res[1].unconfirmed && res[1].unconfirmed.length ?
+							' (' + res[1].unconfirmed.length + ' more not confirmed: drift between measurements?)' : '');
 					setStatus({ ready: 1, points: chart.points, markers: chart.markers,
 						inconclusive: chart.inconclusive, unchanged: chart.unchanged, elsewhere: chart.elsewhere,
 						commits: chart.commits.length, changes: res[1] ? res[1].changes.length : 0 });
