@@ -432,15 +432,15 @@ static json_t *unchanged_row_json(struct store *s, const char *repo,
 		if (strcmp(j->benchmark, benchmark) || (env && strcmp(j->fingerprint, env)))
 			continue;
 		if (!strcmp(j->verdict, verdict_name(VERDICT_UNCHANGED)))
-			out = json_pack("{s:s,s:o,s:o,s:I,s:s,s:n,s:o,s:o,s:o,s:o,s:I,s:n,s:n,s:n,s:n,"
-			                "s:n,s:n}",
-			                "hash", c->hash, "short", short_hash(c->hash), "subject",
-			                str(c->subject), "author_time", (json_int_t)c->author_time,
-			                "verdict", j->verdict, "run_verdict", "verdict_metric",
-			                str(j->metric), "verdict_judge", str(j->judge), "equals",
-			                str(j->baseline), "equals_short", short_hash(j->baseline),
-			                "count", (json_int_t)0, "median", "min", "iqr", "q1", "q3",
-			                "ratio_prev");
+			out = json_pack(
+			        "{s:s,s:o,s:o,s:I,s:s,s:n,s:o,s:o,s:o,s:o,s:I,s:n,s:n,s:n,s:n,"
+			        "s:n,s:n}",
+			        "hash", c->hash, "short", short_hash(c->hash), "subject",
+			        str(c->subject), "author_time", (json_int_t)c->author_time,
+			        "verdict", j->verdict, "run_verdict", "verdict_metric",
+			        str(j->metric), "verdict_judge", str(j->judge), "equals",
+			        str(j->baseline), "equals_short", short_hash(j->baseline), "count",
+			        (json_int_t)0, "median", "min", "iqr", "q1", "q3", "ratio_prev");
 		break; /* only the newest judgement counts */
 	}
 done:
@@ -559,26 +559,26 @@ static int route_changes(struct store *s, api_param_fn param, void *ctx, struct 
 		double level = NAN;
 
 		if (c && !c->confirmed) {
-			json_array_append_new(
-			        unconfirmed,
-			        json_pack("{s:s,s:o,s:I,s:o,s:o,s:s}", "hash", hash, "short",
-			                  short_hash(hash), "index", (json_int_t)hi, "ratio",
-			                  num(c->ratio), "p_value", num(c->p_value), "why", c->why));
+			json_array_append_new(unconfirmed,
+			                      json_pack("{s:s,s:o,s:I,s:o,s:o,s:s}", "hash", hash,
+			                                "short", short_hash(hash), "index",
+			                                (json_int_t)hi, "ratio", num(c->ratio),
+			                                "p_value", num(c->p_value), "why", c->why));
 			continue;
 		}
 		stats_median(series + lo, hi - lo, &level, NULL);
 		json_array_append_new(segments,
-		                      json_pack("{s:s,s:s,s:I,s:I,s:o}", "first", h.rows[rows[lo]].hash,
-		                                "last", h.rows[rows[hi - 1]].hash, "from",
-		                                (json_int_t)lo, "to", (json_int_t)(hi - 1), "median",
-		                                num(level)));
+		                      json_pack("{s:s,s:s,s:I,s:I,s:o}", "first",
+		                                h.rows[rows[lo]].hash, "last",
+		                                h.rows[rows[hi - 1]].hash, "from", (json_int_t)lo,
+		                                "to", (json_int_t)(hi - 1), "median", num(level)));
 		if (c)
-			json_array_append_new(
-			        jchanges,
-			        json_pack("{s:s,s:o,s:I,s:o,s:o,s:s}", "hash", hash, "short",
-			                  short_hash(hash), "index", (json_int_t)hi, "ratio",
-			                  num(c->ratio), "p_value", num(c->p_value), "confirmed_by",
-			                  h.rows[c->confirmed_row].hash));
+			json_array_append_new(jchanges,
+			                      json_pack("{s:s,s:o,s:I,s:o,s:o,s:s}", "hash", hash,
+			                                "short", short_hash(hash), "index",
+			                                (json_int_t)hi, "ratio", num(c->ratio),
+			                                "p_value", num(c->p_value), "confirmed_by",
+			                                h.rows[c->confirmed_row].hash));
 		lo = hi;
 	}
 	ret = respond_json(resp, 200,
@@ -688,8 +688,8 @@ static json_t *judgement_json(const struct store_judgement_row *j, int64_t run_i
 	                 "id", (json_int_t)j->id, "created_at", str(j->created_at), "benchmark",
 	                 str(j->benchmark), "fingerprint", str(j->fingerprint), "spec_hash",
 	                 str(j->spec_hash), "metric", str(j->metric), "judge", str(j->judge),
-	                 "verdict", str(j->verdict), "baseline", str(j->baseline),
-	                 "baseline_short", short_hash(j->baseline), "ratio", num(j->ratio), "ci",
+	                 "verdict", str(j->verdict), "baseline", str(j->baseline), "baseline_short",
+	                 short_hash(j->baseline), "ratio", num(j->ratio), "ci",
 	                 isfinite(j->ci_lo) && isfinite(j->ci_hi)
 	                         ? json_pack("[f,f]", j->ci_lo, j->ci_hi)
 	                         : json_null(),
@@ -759,8 +759,8 @@ static json_t *run_json(struct store *s, const struct store_commit_info *c,
 	        "stderr_tail", str(r->stderr_tail), "metadata", metadata, "summary",
 	        summary_json(r->samples, r->nsamples, STORE_METRIC_WALL), "environment",
 	        "fingerprint", str(r->fingerprint), "details",
-	        env_details ? env_details : json_object(), "samples", samples, "baseline",
-	        baseline, "judgement", jr ? judgement_json(jr, r->id) : json_null());
+	        env_details ? env_details : json_object(), "samples", samples, "baseline", baseline,
+	        "judgement", jr ? judgement_json(jr, r->id) : json_null());
 }
 
 /*
@@ -820,20 +820,21 @@ static int route_commit(struct store *s, const char *prefix, api_param_fn param,
 		goto done;
 	runs = json_array();
 	for (i = 0; i < c.nruns; i++)
-		json_array_append_new(runs, run_json(s, &c, &c.runs[i], judgement_of(&jl, &c.runs[i])));
+		json_array_append_new(runs,
+		                      run_json(s, &c, &c.runs[i], judgement_of(&jl, &c.runs[i])));
 	parents = json_array();
 	for (i = 0; i < c.nparents; i++)
 		json_array_append_new(parents, json_string(c.parents[i]));
-	ret = respond_json(
-	        resp, 200,
-	        json_pack("{s:s,s:o,s:{s:o,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:o,s:o}", "hash", c.hash,
-	                  "short", short_hash(c.hash), "repo", "location", str(c.repo_location),
-	                  "forge_url", forge_url(c.repo_location, NULL), "forge_url",
-	                  forge_url(c.repo_location, c.hash), "parents", parents, "author",
-	                  str(c.author), "email", str(c.email), "author_time", str(c.author_time),
-	                  "subject", str(c.subject), "runs_order",
-	                  "benchmark, environment, spec_hash, then newest first", "runs", runs,
-	                  "judgements", judgements_json(&c, &jl)));
+	ret = respond_json(resp, 200,
+	                   json_pack("{s:s,s:o,s:{s:o,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:o,s:o}",
+	                             "hash", c.hash, "short", short_hash(c.hash), "repo",
+	                             "location", str(c.repo_location), "forge_url",
+	                             forge_url(c.repo_location, NULL), "forge_url",
+	                             forge_url(c.repo_location, c.hash), "parents", parents,
+	                             "author", str(c.author), "email", str(c.email), "author_time",
+	                             str(c.author_time), "subject", str(c.subject), "runs_order",
+	                             "benchmark, environment, spec_hash, then newest first", "runs",
+	                             runs, "judgements", judgements_json(&c, &jl)));
 done:
 	store_judgement_list_release(&jl);
 	store_commit_info_release(&c);
@@ -926,9 +927,9 @@ static int route_compare(struct store *s, api_param_fn param, void *ctx, struct 
 		}
 		json_array_append_new(
 		        benchmarks,
-		        json_pack("{s:s,s:s,s:s,s:b,s:I,s:I,s:o,s:o,s:o,s:o,s:o}",
-		                  "benchmark", ra->benchmark, "fingerprint_a", ra->fingerprint,
-		                  "fingerprint_b", rb->fingerprint, "same_environment",
+		        json_pack("{s:s,s:s,s:s,s:b,s:I,s:I,s:o,s:o,s:o,s:o,s:o}", "benchmark",
+		                  ra->benchmark, "fingerprint_a", ra->fingerprint, "fingerprint_b",
+		                  rb->fingerprint, "same_environment",
 		                  !strcmp(ra->fingerprint, rb->fingerprint), "run_a",
 		                  (json_int_t)ra->id, "run_b", (json_int_t)rb->id, "verdict_a",
 		                  str(store_run_shown_verdict(ra)), "verdict_b",

@@ -402,13 +402,62 @@ static int shift_ratio(const double *base, size_t nb, const double *cand, size_t
  * side (1 - confidence) / 2), by bisection on log(scale) like
  * stats_quantile_ci(): the ratios a shift of the whole distribution may have.
  */
+/* The samples a test is asked about: base[0..nb) and cand[0..nc) (pairs when nb == nc). */
+struct sides_data {
+	const double *base, *cand;
+	size_t nb, nc;
+};
+
+/* One test's one-sided p-values of "cand slower / faster than scale x base". */
+typedef int (*sides_fn)(const struct sides_data *d, double scale, double *slower, double *faster,
+                        struct pw_error *err);
+
+/*
+ * Invert a test over the ratio: lo is the smallest scale in [span_lo,
+ * span_hi] whose "slower" p reaches a (below it the candidate is
+ * significantly slower than scale x base), hi the largest whose "faster" p
+ * still does; by bisection on log(scale) to 1e-6 relative.
+ */
+static int invert_sides(sides_fn f, const struct sides_data *d, double span_lo, double span_hi,
+                        double a, double *lo, double *hi, struct pw_error *err)
+{
+	double l, h, slower, faster;
+	int side, k, ret;
+
+	for (side = 0; side < 2; side++) {
+		l = log(span_lo / 1.000001);
+		h = log(span_hi * 1.000001);
+		for (k = 0; k < 60 && h - l > 1e-6; k++) {
+			double m = (l + h) / 2;
+
+			if ((ret = f(d, exp(m), &slower, &faster, err)) < 0)
+				return ret;
+			if (side == 0 ? slower >= a : faster < a)
+				h = m;
+			else
+				l = m;
+		}
+		if (side == 0)
+			*lo = exp(h);
+		else
+			*hi = exp(l);
+	}
+	return 0;
+}
+
+static int mwu_sides_of(const struct sides_data *d, double scale, double *slower, double *faster,
+                        struct pw_error *err)
+{
+	return mwu_sides(d->base, d->nb, d->cand, d->nc, scale, slower, faster, err);
+}
+
+/* The ratios Mann–Whitney does not reject at `confidence` (each side (1 - confidence) / 2). */
 static int mwu_ci(const double *base, size_t nb, const double *cand, size_t nc, double confidence,
                   double *lo, double *hi, struct pw_error *err)
 {
-	double a = (1 - confidence) / 2, l, h, slower, faster, bmin = base[0], bmax = base[0];
-	double cmin = cand[0], cmax = cand[0];
+	const struct sides_data d = {base, cand, nb, nc};
+	double bmin = base[0], bmax = base[0], cmin = cand[0], cmax = cand[0];
 	size_t i;
-	int k, ret;
 
 	for (i = 1; i < nb; i++) {
 		bmin = fmin(bmin, base[i]);
@@ -420,34 +469,8 @@ static int mwu_ci(const double *base, size_t nb, const double *cand, size_t nc, 
 	}
 	if (!(bmin > 0 && cmin > 0))
 		return pw_error_set(err, PW_EINVALID, "the interval needs positive values");
-	/* lo: "slower than scale x base" stops being significant */
-	l = log(cmin / bmax / 1.000001);
-	h = log(cmax / bmin * 1.000001);
-	for (k = 0; k < 60 && h - l > 1e-6; k++) {
-		double m = (l + h) / 2;
-
-		if ((ret = mwu_sides(base, nb, cand, nc, exp(m), &slower, &faster, err)) < 0)
-			return ret;
-		if (slower >= a)
-			h = m;
-		else
-			l = m;
-	}
-	*lo = exp(h);
-	l = log(cmin / bmax / 1.000001);
-	h = log(cmax / bmin * 1.000001);
-	for (k = 0; k < 60 && h - l > 1e-6; k++) {
-		double m = (l + h) / 2;
-
-		if ((ret = mwu_sides(base, nb, cand, nc, exp(m), &slower, &faster, err)) < 0)
-			return ret;
-		if (faster >= a)
-			l = m;
-		else
-			h = m;
-	}
-	*hi = exp(l);
-	return 0;
+	return invert_sides(mwu_sides_of, &d, cmin / bmax, cmax / bmin, (1 - confidence) / 2, lo,
+	                    hi, err);
 }
 
 /* What one of the judge's tests says about cand against base (see judge.h). */
@@ -534,6 +557,12 @@ static int pair_sides(const double *base, const double *cand, size_t n, double s
 	return 0;
 }
 
+static int pair_sides_of(const struct sides_data *d, double scale, double *slower, double *faster,
+                         struct pw_error *err)
+{
+	return pair_sides(d->base, d->cand, d->nb, scale, slower, faster, err);
+}
+
 /*
  * The runs of a round were measured side by side, so a burst or a steady
  * load that slows both alike cancels in their ratio: the signed-rank test on
@@ -543,9 +572,9 @@ static int pair_sides(const double *base, const double *cand, size_t n, double s
 static int paired_fill(const double *base, const double *cand, size_t n,
                        const struct judge_seq_options *o, struct seq_test *x, struct pw_error *err)
 {
-	double t = o->threshold, dummy, a = o->alpha_ok, l, h, sl, fa, lo_r, hi_r, *walsh = NULL;
+	double t = o->threshold, dummy, a = o->alpha_ok, lo_r, hi_r, *walsh = NULL;
 	size_t i, j, k = 0;
-	int it, ret;
+	int ret;
 
 	if ((ret = pair_sides(base, cand, n, 1, &x->p_slower, &x->p_faster, err)) < 0 ||
 	    (ret = pair_sides(base, cand, n, 1 + t, &dummy, &x->p_up, err)) < 0 ||
@@ -565,34 +594,12 @@ static int paired_fill(const double *base, const double *cand, size_t n,
 	if (ret < 0)
 		return ret;
 	x->estimate = exp(x->estimate);
-	/* lo: the smallest scale whose "slower" p reaches a; hi: the largest whose "faster" p does
-	 */
-	l = log(lo_r / 1.000001);
-	h = log(hi_r * 1.000001);
-	for (it = 0; it < 60 && h - l > 1e-6; it++) {
-		double m = (l + h) / 2;
+	{
+		const struct sides_data d = {base, cand, n, n};
 
-		if ((ret = pair_sides(base, cand, n, exp(m), &sl, &fa, err)) < 0)
+		if ((ret = invert_sides(pair_sides_of, &d, lo_r, hi_r, a, &x->lo, &x->hi, err)) < 0)
 			return ret;
-		if (sl >= a)
-			h = m;
-		else
-			l = m;
 	}
-	x->lo = exp(h);
-	l = log(lo_r / 1.000001);
-	h = log(hi_r * 1.000001);
-	for (it = 0; it < 60 && h - l > 1e-6; it++) {
-		double m = (l + h) / 2;
-
-		if ((ret = pair_sides(base, cand, n, exp(m), &sl, &fa, err)) < 0)
-			return ret;
-		if (fa >= a)
-			l = m;
-		else
-			h = m;
-	}
-	x->hi = exp(l);
 	x->name = "paired";
 	return 0;
 }

@@ -851,9 +851,9 @@ int stats_quantile_test(const double *base, size_t nb, const double *cand, size_
 	if (!(pool = malloc(n * sizeof(*pool))))
 		return pw_error_errno(err, PW_ERROR, "could not allocate %zu values", n);
 	for (i = 0; i < nb; i++)
-		pool[i] = (struct pooled){ base[i] * scale, 0 };
+		pool[i] = (struct pooled){base[i] * scale, 0};
 	for (i = 0; i < nc; i++)
-		pool[nb + i] = (struct pooled){ cand[i], 1 };
+		pool[nb + i] = (struct pooled){cand[i], 1};
 	k = (size_t)floor(q * (double)n + 0.5);
 	if (k < 1)
 		k = 1;
@@ -881,7 +881,8 @@ static int all_positive(const double *x, size_t n)
 	return 1;
 }
 
-/* The two ends of the ratios the data can express: every scale beyond them orders the pool alike. */
+/* The two ends of the ratios the data can express: every scale beyond them orders the pool alike.
+ */
 static void ratio_span(const double *base, size_t nb, const double *cand, size_t nc, double *lo,
                        double *hi)
 {
@@ -900,12 +901,39 @@ static void ratio_span(const double *base, size_t nb, const double *cand, size_t
 	*hi = cmax / bmin;
 }
 
+/*
+ * One end of stats_quantile_ci()'s interval: the smallest scale whose
+ * p_slower reaches a (upper = 0), or the largest whose p_faster still does
+ * (upper = 1); the span's end when no scale in it is rejected.
+ */
+static double quantile_bound(const double *base, size_t nb, const double *cand, size_t nc, double q,
+                             double a, double span_lo, double span_hi, int upper)
+{
+	struct stats_qtest t;
+	double l = log(span_lo), h = log(span_hi);
+	int i;
+
+	stats_quantile_test(base, nb, cand, nc, upper ? span_hi : span_lo, q, &t, NULL);
+	if ((upper ? t.p_faster : t.p_slower) >= a)
+		return upper ? span_hi : span_lo;
+	for (i = 0; i < 80 && h - l > 1e-6; i++) {
+		double m = (l + h) / 2;
+
+		stats_quantile_test(base, nb, cand, nc, exp(m), q, &t, NULL);
+		if (upper ? t.p_faster < a : t.p_slower >= a)
+			h = m;
+		else
+			l = m;
+	}
+	return exp(upper ? l : h);
+}
+
 int stats_quantile_ci(const double *base, size_t nb, const double *cand, size_t nc, double q,
                       double confidence, double *lo, double *hi, struct pw_error *err)
 {
-	double a = (1 - confidence) / 2, span_lo, span_hi, l, h;
+	double a = (1 - confidence) / 2, span_lo, span_hi;
 	struct stats_qtest t;
-	int ret, i;
+	int ret;
 
 	if (!(confidence > 0 && confidence < 1))
 		return pw_error_set(err, PW_EINVALID, "confidence must be in (0, 1), got %g",
@@ -914,45 +942,13 @@ int stats_quantile_ci(const double *base, size_t nb, const double *cand, size_t 
 		return ret;
 	ratio_span(base, nb, cand, nc, &span_lo, &span_hi);
 	if (!(span_lo > 0) || !(span_hi > 0) || !all_positive(base, nb))
-		return pw_error_set(err, PW_EINVALID, "the quantile interval needs positive values");
+		return pw_error_set(err, PW_EINVALID,
+		                    "the quantile interval needs positive values");
 	span_lo /= 1.000001;
 	span_hi *= 1.000001;
 
-	/* lo: p_slower grows with the scale; the smallest scale where it reaches a */
-	stats_quantile_test(base, nb, cand, nc, span_lo, q, &t, NULL);
-	if (t.p_slower >= a) {
-		*lo = span_lo;
-	} else {
-		l = log(span_lo);
-		h = log(span_hi);
-		for (i = 0; i < 80 && h - l > 1e-6; i++) {
-			double m = (l + h) / 2;
-
-			stats_quantile_test(base, nb, cand, nc, exp(m), q, &t, NULL);
-			if (t.p_slower >= a)
-				h = m;
-			else
-				l = m;
-		}
-		*lo = exp(h);
-	}
-	/* hi: p_faster shrinks with the scale; the largest scale where it is still >= a */
-	stats_quantile_test(base, nb, cand, nc, span_hi, q, &t, NULL);
-	if (t.p_faster >= a) {
-		*hi = span_hi;
-	} else {
-		l = log(span_lo);
-		h = log(span_hi);
-		for (i = 0; i < 80 && h - l > 1e-6; i++) {
-			double m = (l + h) / 2;
-
-			stats_quantile_test(base, nb, cand, nc, exp(m), q, &t, NULL);
-			if (t.p_faster >= a)
-				l = m;
-			else
-				h = m;
-		}
-		*hi = exp(l);
-	}
+	/* lo: p_slower grows with the scale; hi: p_faster shrinks with it */
+	*lo = quantile_bound(base, nb, cand, nc, q, a, span_lo, span_hi, 0);
+	*hi = quantile_bound(base, nb, cand, nc, q, a, span_lo, span_hi, 1);
 	return 0;
 }

@@ -11,18 +11,6 @@
 #include "catalog.h"
 #include "store_internal.h"
 
-static char *dup_value(PGresult *res, int row, int col)
-{
-	char *v;
-
-	if (PQgetisnull(res, row, col))
-		return NULL;
-	v = strdup(PQgetvalue(res, row, col));
-	if (!v)
-		abort();
-	return v;
-}
-
 int store_catalog_load(struct store *s, struct store_catalog *out, struct pw_error *err)
 {
 	PGresult *res;
@@ -50,13 +38,13 @@ int store_catalog_load(struct store *s, struct store_catalog *out, struct pw_err
 	for (i = 0; i < n; i++) {
 		struct store_catalog_row *row = &out->rows[i];
 
-		row->repo_location = dup_value(res, i, 0);
-		row->repo_name = dup_value(res, i, 1);
-		row->benchmark = dup_value(res, i, 2);
-		row->fingerprint = dup_value(res, i, 3);
+		row->repo_location = store_value_dup(res, i, 0);
+		row->repo_name = store_value_dup(res, i, 1);
+		row->benchmark = store_value_dup(res, i, 2);
+		row->fingerprint = store_value_dup(res, i, 3);
 		row->commits = strtoul(PQgetvalue(res, i, 4), NULL, 10);
 		row->runs = strtoul(PQgetvalue(res, i, 5), NULL, 10);
-		row->latest = dup_value(res, i, 6);
+		row->latest = store_value_dup(res, i, 6);
 	}
 done:
 	PQclear(res);

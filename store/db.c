@@ -4,6 +4,7 @@
  * SQL files under store/migrations/, compiled in by store/CMakeLists.txt.
  */
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -405,4 +406,21 @@ void store_utf8_sanitize(struct strbuf *out, const char *s)
 			p++;
 		}
 	}
+}
+
+char *store_value_dup(PGresult *res, int row, int col)
+{
+	char *v;
+
+	if (PQgetisnull(res, row, col))
+		return NULL;
+	v = strdup(PQgetvalue(res, row, col));
+	if (!v)
+		abort();
+	return v;
+}
+
+double store_value_double(PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NAN : strtod(PQgetvalue(res, row, col), NULL);
 }

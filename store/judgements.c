@@ -18,23 +18,6 @@
 #include "judgements.h"
 #include "store_internal.h"
 
-static char *dup_value(PGresult *res, int row, int col)
-{
-	char *v;
-
-	if (PQgetisnull(res, row, col))
-		return NULL;
-	v = strdup(PQgetvalue(res, row, col));
-	if (!v)
-		abort();
-	return v;
-}
-
-static double get_double(PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? NAN : strtod(PQgetvalue(res, row, col), NULL);
-}
-
 /* A float8 parameter: NULL for NAN (not computed), infinities spelled out. */
 static const char *double_param(struct strbuf *buf, double x)
 {
@@ -224,22 +207,22 @@ done:
 static void fill_row(PGresult *res, int i, struct store_judgement_row *r)
 {
 	r->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-	r->created_at = dup_value(res, i, 1);
-	r->repo_location = dup_value(res, i, 2);
-	r->candidate = dup_value(res, i, 3);
-	r->baseline = dup_value(res, i, 4);
-	r->benchmark = dup_value(res, i, 5);
-	r->fingerprint = dup_value(res, i, 6);
-	r->spec_hash = dup_value(res, i, 7);
-	r->metric = dup_value(res, i, 8);
-	r->judge = dup_value(res, i, 9);
-	r->verdict = dup_value(res, i, 10);
-	r->message = dup_value(res, i, 11);
-	r->details_json = dup_value(res, i, 12);
-	r->ratio = get_double(res, i, 13);
-	r->ci_lo = get_double(res, i, 14);
-	r->ci_hi = get_double(res, i, 15);
-	r->p_value = get_double(res, i, 16);
+	r->created_at = store_value_dup(res, i, 1);
+	r->repo_location = store_value_dup(res, i, 2);
+	r->candidate = store_value_dup(res, i, 3);
+	r->baseline = store_value_dup(res, i, 4);
+	r->benchmark = store_value_dup(res, i, 5);
+	r->fingerprint = store_value_dup(res, i, 6);
+	r->spec_hash = store_value_dup(res, i, 7);
+	r->metric = store_value_dup(res, i, 8);
+	r->judge = store_value_dup(res, i, 9);
+	r->verdict = store_value_dup(res, i, 10);
+	r->message = store_value_dup(res, i, 11);
+	r->details_json = store_value_dup(res, i, 12);
+	r->ratio = store_value_double(res, i, 13);
+	r->ci_lo = store_value_double(res, i, 14);
+	r->ci_hi = store_value_double(res, i, 15);
+	r->p_value = store_value_double(res, i, 16);
 	r->rounds = strtoll(PQgetvalue(res, i, 17), NULL, 10);
 }
 

@@ -98,23 +98,6 @@ int store_hash_prefix_valid(const char *s)
 	return n >= 4 && n <= 40;
 }
 
-static char *dup_or_null(PGresult *res, int row, int col)
-{
-	char *v;
-
-	if (PQgetisnull(res, row, col))
-		return NULL;
-	v = strdup(PQgetvalue(res, row, col));
-	if (!v)
-		abort();
-	return v;
-}
-
-static double get_double(PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? NAN : strtod(PQgetvalue(res, row, col), NULL);
-}
-
 static int64_t get_metric(PGresult *res, int row, int col)
 {
 	return PQgetisnull(res, row, col) ? SAMPLE_ABSENT
@@ -248,17 +231,17 @@ int store_history_query(struct store *s, const struct store_history_query *q,
 	for (i = 0; i < n; i++) {
 		struct store_history_row *row = &out->rows[i];
 
-		row->hash = dup_or_null(res, i, 0);
-		row->subject = dup_or_null(res, i, 1);
+		row->hash = store_value_dup(res, i, 0);
+		row->subject = store_value_dup(res, i, 1);
 		row->author_time = strtoll(PQgetvalue(res, i, 2), NULL, 10);
-		row->verdict = dup_or_null(res, i, 3);
+		row->verdict = store_value_dup(res, i, 3);
 		row->count = strtoul(PQgetvalue(res, i, 4), NULL, 10);
-		row->median = get_double(res, i, 5);
-		row->min = get_double(res, i, 6);
-		row->iqr = get_double(res, i, 7);
-		row->run_verdict = dup_or_null(res, i, 8);
-		row->verdict_metric = dup_or_null(res, i, 9);
-		row->verdict_judge = dup_or_null(res, i, 10);
+		row->median = store_value_double(res, i, 5);
+		row->min = store_value_double(res, i, 6);
+		row->iqr = store_value_double(res, i, 7);
+		row->run_verdict = store_value_dup(res, i, 8);
+		row->verdict_metric = store_value_dup(res, i, 9);
+		row->verdict_judge = store_value_dup(res, i, 10);
 	}
 	for (i = 0; i < n; i++) {
 		struct store_history_row *row = &out->rows[i];
@@ -393,21 +376,21 @@ static int load_runs(struct store *s, const char *commit_id, struct store_commit
 		struct store_run_info *r = &c->runs[i];
 
 		r->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-		r->benchmark = dup_or_null(res, i, 1);
-		r->spec_hash = dup_or_null(res, i, 2);
-		r->fingerprint = dup_or_null(res, i, 3);
-		r->verdict = dup_or_null(res, i, 4);
-		r->started_at = dup_or_null(res, i, 5);
-		r->finished_at = dup_or_null(res, i, 6);
-		r->build_log_tail = dup_or_null(res, i, 7);
-		r->diff_report = dup_or_null(res, i, 8);
-		r->stderr_tail = dup_or_null(res, i, 9);
-		r->metadata_json = dup_or_null(res, i, 10);
+		r->benchmark = store_value_dup(res, i, 1);
+		r->spec_hash = store_value_dup(res, i, 2);
+		r->fingerprint = store_value_dup(res, i, 3);
+		r->verdict = store_value_dup(res, i, 4);
+		r->started_at = store_value_dup(res, i, 5);
+		r->finished_at = store_value_dup(res, i, 6);
+		r->build_log_tail = store_value_dup(res, i, 7);
+		r->diff_report = store_value_dup(res, i, 8);
+		r->stderr_tail = store_value_dup(res, i, 9);
+		r->metadata_json = store_value_dup(res, i, 10);
 		r->newest = !strcmp(PQgetvalue(res, i, 11), "t");
 		if (r->newest) {
-			r->judged_verdict = dup_or_null(res, i, 12);
-			r->judged_metric = dup_or_null(res, i, 13);
-			r->judge = dup_or_null(res, i, 14);
+			r->judged_verdict = store_value_dup(res, i, 12);
+			r->judged_metric = store_value_dup(res, i, 13);
+			r->judge = store_value_dup(res, i, 14);
 		}
 	}
 	PQclear(res);
@@ -500,13 +483,13 @@ int store_commit_load(struct store *s, const char *repo_location, const char *pr
 		                           : " (in two repositories: name one with --repo)");
 		goto done;
 	}
-	out->repo_location = dup_or_null(res, 0, 1);
-	out->hash = dup_or_null(res, 0, 2);
+	out->repo_location = store_value_dup(res, 0, 1);
+	out->hash = store_value_dup(res, 0, 2);
 	split_parents(out, PQgetvalue(res, 0, 3));
-	out->author = dup_or_null(res, 0, 4);
-	out->email = dup_or_null(res, 0, 5);
-	out->author_time = dup_or_null(res, 0, 6);
-	out->subject = dup_or_null(res, 0, 7);
+	out->author = store_value_dup(res, 0, 4);
+	out->email = store_value_dup(res, 0, 5);
+	out->author_time = store_value_dup(res, 0, 6);
+	out->subject = store_value_dup(res, 0, 7);
 	ret = load_runs(s, PQgetvalue(res, 0, 0), out, err);
 done:
 	if (ret < 0)

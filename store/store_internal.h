@@ -38,6 +38,10 @@ void store_utf8_sanitize(struct strbuf *out, const char *s);
 /* Whether `s` is valid UTF-8. */
 int store_utf8_valid(const char *s);
 
+/* A result's value as a malloc'd string (NULL for SQL NULL), or as a double (NAN for NULL). */
+char *store_value_dup(struct pg_result *res, int row, int col);
+double store_value_double(struct pg_result *res, int row, int col);
+
 /* Whether the connection was lost (so a retry may help). */
 int store_connection_lost(struct store *s);
 

@@ -79,7 +79,7 @@ assert "resolve" in by[c]["message"], by[c]["message"]
 assert doc["metric"] == "wall" and doc["estimator"] == "lower quartile", doc["metric"]
 assert doc["judge"] == "lower-quartile-seq/3" and doc["alpha"] == 0.05, doc["judge"]
 assert doc["comparisons"] >= 1 and doc["looks"] >= 1, doc
-assert abs(doc["alpha_change"] - 0.05 / (2 * doc["comparisons"] * doc["looks"])) < 1e-12, doc["alpha_change"]
+assert abs(doc["alpha_change"] - 0.05 / (doc["comparisons"] * doc["looks"])) < 1e-12, doc["alpha_change"]
 assert doc["rounds"] == 6 and doc["total_runs"] >= 12 and doc["unchanged"] == 1, doc
 cal = doc["calibration"][0]
 assert cal["benchmark"] == "grid" and cal["commit"] == a and cal["runs"] >= 3, cal
