@@ -1036,11 +1036,16 @@ static int save_all(struct check_ctx *c, struct pw_error *err)
 
 		if (!c->jc[i].prepared || !c->jc[i].pc.nbenches)
 			continue;
-		/* a bench this check never ran (unchanged artefacts) has nothing to store */
+		/*
+		 * A bench this check never ran and never counted has nothing to
+		 * store (unchanged artefacts; a commit only a probe would need); a
+		 * counted one keeps its count, of the whole process tree, in its run.
+		 */
 		for (k = 0; k < c->jc[i].pc.nbenches; k++) {
 			struct pipeline_bench *b = &c->jc[i].pc.benches[k];
 
-			if (!b->nsamples && b->verdict == VERDICT_OK) {
+			if (!b->nsamples && b->verdict == VERDICT_OK &&
+			    b->instructions == SAMPLE_ABSENT) {
 				b->stored = 1;
 				b->nstored = 0;
 			}
