@@ -111,14 +111,14 @@ struct check_result {
 	size_t nnet;
 	struct check_calibration *calibration;
 	size_t ncalibration;
-	size_t commits;      /* commits in the range (base excluded) */
-	size_t measured;     /* commits built and judged (base included) */
-	size_t unchanged;    /* commit x benchmark not run: identical artefacts */
-	size_t comparisons;  /* comparisons the push's alpha is shared among */
-	size_t looks;        /* looks per comparison at most */
-	size_t total_runs;   /* kept timing runs of this check, calibration included */
-	size_t rounds;       /* rounds run */
-	double alpha;        /* the push's false-alarm rate */
+	size_t commits;     /* commits in the range (base excluded) */
+	size_t measured;    /* commits built and judged (base included) */
+	size_t unchanged;   /* commit x benchmark not run: identical artefacts */
+	size_t comparisons; /* comparisons the push's alpha is shared among */
+	size_t looks;       /* looks per comparison at most */
+	size_t total_runs;  /* kept timing runs of this check, calibration included */
+	size_t rounds;      /* rounds run */
+	double alpha;       /* the push's false-alarm rate */
 	/* the two-sided p (as shown) one look needs: alpha / (comparisons x looks) */
 	double alpha_change;
 	/* bisect: the first slower commit, when one was searched for and found */

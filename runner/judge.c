@@ -312,10 +312,9 @@ done:
 	return ret;
 }
 
-static void seq_message(const struct judge_seq_options *o, struct judge_result *res, size_t n)
+static void seq_message(const struct judge_seq_options *o, struct judge_result *res, size_t n,
+                        double conf)
 {
-	double conf = 1 - 2 * o->alpha_ok;
-
 	const char *what = "lower quartile";
 
 	if (res->interval_test && !strcmp(res->interval_test, "rank"))
@@ -479,11 +478,11 @@ struct seq_test {
 	double p_slower, p_faster; /* one-sided, at ratio 1 */
 	double p_up;               /* "faster than (1 + t) x baseline" */
 	double p_down;             /* "slower than baseline / (1 + t)" */
-	double estimate, lo, hi;   /* the ratio, and its interval at 1 - 2 alpha_ok */
+	double estimate, lo, hi;   /* the ratio, and its interval at 1 - 2 side */
 };
 
 static int quantile_fill(const double *base, size_t nb, const double *cand, size_t nc,
-                         const struct judge_seq_options *o, struct seq_test *x,
+                         const struct judge_seq_options *o, double side, struct seq_test *x,
                          struct pw_error *err)
 {
 	struct stats_qtest at1, up, down;
@@ -500,8 +499,8 @@ static int quantile_fill(const double *base, size_t nb, const double *cand, size
 	    (ret = stats_quantile_test(base, nb, cand, nc, 1 + t, o->quantile, &up, err)) < 0 ||
 	    (ret = stats_quantile_test(base, nb, cand, nc, 1 / (1 + t), o->quantile, &down, err)) <
 	            0 ||
-	    (ret = stats_quantile_ci(base, nb, cand, nc, o->quantile, 1 - 2 * o->alpha_ok, &x->lo,
-	                             &x->hi, err)) < 0)
+	    (ret = stats_quantile_ci(base, nb, cand, nc, o->quantile, 1 - 2 * side, &x->lo, &x->hi,
+	                             err)) < 0)
 		return ret;
 	x->name = "lower-quantile";
 	x->p_slower = at1.p_slower;
@@ -513,7 +512,8 @@ static int quantile_fill(const double *base, size_t nb, const double *cand, size
 }
 
 static int rank_fill(const double *base, size_t nb, const double *cand, size_t nc,
-                     const struct judge_seq_options *o, struct seq_test *x, struct pw_error *err)
+                     const struct judge_seq_options *o, double side, struct seq_test *x,
+                     struct pw_error *err)
 {
 	double t = o->threshold, dummy;
 	int ret;
@@ -521,7 +521,7 @@ static int rank_fill(const double *base, size_t nb, const double *cand, size_t n
 	if ((ret = mwu_sides(base, nb, cand, nc, 1, &x->p_slower, &x->p_faster, err)) < 0 ||
 	    (ret = mwu_sides(base, nb, cand, nc, 1 + t, &dummy, &x->p_up, err)) < 0 ||
 	    (ret = mwu_sides(base, nb, cand, nc, 1 / (1 + t), &x->p_down, &dummy, err)) < 0 ||
-	    (ret = mwu_ci(base, nb, cand, nc, 1 - 2 * o->alpha_ok, &x->lo, &x->hi, err)) < 0 ||
+	    (ret = mwu_ci(base, nb, cand, nc, 1 - 2 * side, &x->lo, &x->hi, err)) < 0 ||
 	    (ret = shift_ratio(base, nb, cand, nc, &x->estimate, err)) < 0)
 		return ret;
 	x->name = "rank";
@@ -570,9 +570,10 @@ static int pair_sides_of(const struct sides_data *d, double scale, double *slowe
  * Walsh averages) and its interval inverted over the ratio.
  */
 static int paired_fill(const double *base, const double *cand, size_t n,
-                       const struct judge_seq_options *o, struct seq_test *x, struct pw_error *err)
+                       const struct judge_seq_options *o, double side, struct seq_test *x,
+                       struct pw_error *err)
 {
-	double t = o->threshold, dummy, a = o->alpha_ok, lo_r, hi_r, *walsh = NULL;
+	double t = o->threshold, dummy, a = side, lo_r, hi_r, *walsh = NULL;
 	size_t i, j, k = 0;
 	int ret;
 
@@ -608,13 +609,13 @@ double judge_resolvable(const double *base, const double *cand, size_t n,
                         const struct judge_seq_options *opts)
 {
 	struct seq_test x;
-	double best = NAN;
+	double best = NAN, side = opts->alpha_ok / (opts->paired && n >= 2 ? 3 : 2);
 
-	if (quantile_fill(base, n, cand, n, opts, &x, NULL) == 0)
+	if (quantile_fill(base, n, cand, n, opts, side, &x, NULL) == 0)
 		best = sqrt(x.hi / x.lo) - 1;
-	if (rank_fill(base, n, cand, n, opts, &x, NULL) == 0)
+	if (rank_fill(base, n, cand, n, opts, side, &x, NULL) == 0)
 		best = fmin(best, sqrt(x.hi / x.lo) - 1);
-	if (opts->paired && n >= 2 && paired_fill(base, cand, n, opts, &x, NULL) == 0)
+	if (opts->paired && n >= 2 && paired_fill(base, cand, n, opts, side, &x, NULL) == 0)
 		best = fmin(best, sqrt(x.hi / x.lo) - 1);
 	return best;
 }
@@ -627,7 +628,7 @@ int judge_quantile(const double *base, size_t nb, const double *cand, size_t nc,
 	struct seq_test tests[3];
 	const struct seq_test *decider = NULL;
 	size_t n = nb < nc ? nb : nc, k, ntests = 2;
-	double t, p = 1;
+	double t, p = 1, side;
 	int ret;
 
 	judge_result_release(res);
@@ -640,14 +641,14 @@ int judge_quantile(const double *base, size_t nb, const double *cand, size_t nc,
 		return pw_error_set(err, PW_EINVALID,
 		                    "the quantile judge needs threshold > 0, 0 < quantile < 1, "
 		                    "0 < alpha_change < 1 and 0 < alpha_ok < 0.5");
-	if ((ret = quantile_fill(base, nb, cand, nc, opts, &tests[0], err)) < 0 ||
-	    (ret = rank_fill(base, nb, cand, nc, opts, &tests[1], err)) < 0)
-		return ret;
-	if (opts->paired && nb == nc && nb >= 2) {
-		if ((ret = paired_fill(base, cand, nb, opts, &tests[2], err)) < 0)
-			return ret;
+	/* each test rules a change out at alpha_ok / ntests per side: its interval is shown so */
+	if (opts->paired && nb == nc && nb >= 2)
 		ntests = 3;
-	}
+	side = opts->alpha_ok / (double)ntests;
+	if ((ret = quantile_fill(base, nb, cand, nc, opts, side, &tests[0], err)) < 0 ||
+	    (ret = rank_fill(base, nb, cand, nc, opts, side, &tests[1], err)) < 0 ||
+	    (ntests == 3 && (ret = paired_fill(base, cand, nb, opts, side, &tests[2], err)) < 0))
+		return ret;
 	res->n_base = nb;
 	res->n_new = nc;
 	res->noise = relative_noise(base, nb);
@@ -689,7 +690,7 @@ int judge_quantile(const double *base, size_t nb, const double *cand, size_t nc,
 	res->ci_hi = decider->hi;
 	res->min_detectable = (res->ci_hi / res->ci_lo > 1 ? sqrt(res->ci_hi / res->ci_lo) : 1) - 1;
 	res->interval_test = decider->name;
-	seq_message(opts, res, n);
+	seq_message(opts, res, n, 1 - 2 * side);
 	return 0;
 }
 

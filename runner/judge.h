@@ -201,18 +201,20 @@ int judge_compare_paired(const double *base, const double *cand, size_t n,
  * The sequential lower-quantile judge: the rule `perfwarden check` uses for
  * time. On a shared machine interference only ever adds time, so the lower
  * part of a benchmark's distribution stays put while its median wanders;
- * the judge therefore estimates the change as the ratio of the lower
- * quartiles (options.quantile) of interleaved runs, and tests it with two
- * exact tests that share each alpha (Bonferroni, each at half): the
- * lower-quantile test (stats_quantile_test), which interference cannot fool,
- * and Mann–Whitney, which decides large changes in few rounds. It is asked
- * again after every few rounds until it decides:
- *  - ok: a change of the threshold's size is ruled out both ways — the
- *    candidate is significantly faster than (1 + t) x baseline and slower
- *    than baseline / (1 + t), each at alpha_ok / 2, by either test (two
+ * the judge estimates the change from the lower part, with tests that hold
+ * whatever the noise's shape. Two or three exact tests share each alpha
+ * (Bonferroni): the lower-quantile test (stats_quantile_test), which
+ * interference cannot fool; Mann–Whitney, which decides large changes in
+ * few rounds; and, when opts.paired (base[k] and cand[k] ran in the same
+ * round), the signed-rank test on the pairs' log ratios, which cancels a
+ * load that slows both runs of a round alike. It is asked again after every
+ * few rounds until it decides:
+ *  - ok: a change of the threshold's size is ruled out both ways by one
+ *    test — the candidate is significantly faster than (1 + t) x baseline
+ *    and slower than baseline / (1 + t), each at alpha_ok / tests (two
  *    one-sided tests);
  *  - slower: a test finds the candidate significantly slower (its one-sided
- *    p, doubled, below alpha_change — which the caller has divided among the
+ *    p, times the tests, below alpha_change — which the caller has divided among the
  *    push's comparisons and looks) and its estimate (below) is at least
  *    1 + t / 2; faster is the mirror image;
  *  - otherwise unsure (measure more), or, on the final look, inconclusive:
@@ -221,8 +223,10 @@ int judge_compare_paired(const double *base, const double *cand, size_t n,
  * quartiles, Mann–Whitney the Hodges–Lehmann ratio (median of all
  * cand[i] / base[j]); a test decides slower or faster only with its own
  * estimate at least 1 + t / 2 (or at most 1 / (1 + t / 2)). res->ratio and
- * [ci_lo, ci_hi] (at 1 - 2 alpha_ok, the test inverted over the ratio) are
- * the deciding test's, the lower-quantile test's when undecided;
+ * [ci_lo, ci_hi] (the test inverted over the ratio, at 1 - 2 alpha_ok / tests:
+ * the level at which each test rules a change out, so an interval inside
+ * (1 / (1 + t), 1 + t) is an `ok`) are the deciding test's, the
+ * lower-quantile test's when undecided;
  * interval_test names it. p_value is the two-sided p at ratio 1 (both
  * tests, Bonferroni); min_detectable the interval's half-width (the change
  * these rounds can resolve); noise the baseline's 1.4826 MAD / median. Instruction counts are not
@@ -245,8 +249,8 @@ struct judge_seq_options {
 
 /*
  * The change judge_quantile() could resolve on base[0..n) against cand[0..n)
- * (pairs): the smallest half-width of its tests' intervals at 1 - 2
- * alpha_ok. NaN when it cannot be computed. For calibration.
+ * (pairs): the smallest half-width of its tests' intervals, at the level
+ * judge_quantile() shows them. NaN when it cannot be computed. For calibration.
  */
 double judge_resolvable(const double *base, const double *cand, size_t n,
                         const struct judge_seq_options *opts);

@@ -278,12 +278,12 @@ int stats_change_points(const double *x, size_t n, const struct stats_change_opt
  * runner/judge rules out a change of the threshold's size.
  */
 struct stats_qtest {
-	size_t n;           /* pooled values: nb + nc */
-	size_t k;           /* the lower part: round(q n), at least 1 */
-	size_t x_tie_cand;  /* candidate values in the lower part, ties counted for it */
-	size_t x_tie_base;  /* the same, ties counted for the baseline */
-	double p_slower;    /* P(X <= x_tie_cand) under no difference */
-	double p_faster;    /* P(X >= x_tie_base) under no difference */
+	size_t n;          /* pooled values: nb + nc */
+	size_t k;          /* the lower part: round(q n), at least 1 */
+	size_t x_tie_cand; /* candidate values in the lower part, ties counted for it */
+	size_t x_tie_base; /* the same, ties counted for the baseline */
+	double p_slower;   /* P(X <= x_tie_cand) under no difference */
+	double p_faster;   /* P(X >= x_tie_base) under no difference */
 };
 
 /*

@@ -69,11 +69,11 @@ def main():
         name, secs, *load = line.split()
         times[name] = (float(secs), " ".join(load))
     planted = dict(line.split() for line in open(sys.argv[3]))
-    base = float(planted[manifest[0][0]])
-    print("planted slowdowns, as measured (fastest of 7 pinned runs against the base's %.1f ms):" % base)
+    print("planted slowdowns, as measured (each binary against its parent's, alternately, pinned,"
+          " fastest of 9 each):")
     for commit, kind, cause, pct in manifest:
         if kind == "slow":
-            print("  %-5s %3d%%: %+.1f%%" % (cause, pct, (float(planted[commit]) / base - 1) * 100))
+            print("  %-5s %3d%%: %+.1f%%" % (cause, pct, (float(planted[commit]) - 1) * 100))
     sizes = []
     for commit, kind, cause, pct in manifest:
         if kind == "slow" and (cause, pct) not in sizes:

@@ -730,7 +730,7 @@ static void test_judge__bisect_refuses_wrong_reports(void **state)
 /* ---- the sequential lower-quartile judge ---- */
 
 /* The looks `perfwarden check` takes with its defaults, and a push of 31 comparisons. */
-static const size_t seq_looks[] = { 6, 10, 14, 20, 28, 40 };
+static const size_t seq_looks[] = {6, 10, 14, 20, 28, 40};
 #define SEQ_ALPHA_CHANGE (0.05 / (2.0 * 31 * 6))
 
 /* Judge the first n rounds at each look until decided; the verdict and the rounds it took. */
@@ -749,7 +749,8 @@ static enum verdict judge_sequentially(const double *base, const double *cand, s
 	for (i = 0; i < sizeof(seq_looks) / sizeof(seq_looks[0]) && seq_looks[i] <= avail; i++) {
 		o.final_look = i + 1 == sizeof(seq_looks) / sizeof(seq_looks[0]) ||
 		               seq_looks[i + 1] > avail;
-		assert_int_equal(judge_quantile(base, seq_looks[i], cand, seq_looks[i], &o, &r, NULL), 0);
+		assert_int_equal(
+		        judge_quantile(base, seq_looks[i], cand, seq_looks[i], &o, &r, NULL), 0);
 		v = r.verdict;
 		*rounds = seq_looks[i];
 		if (v != VERDICT_UNSURE)
@@ -879,8 +880,8 @@ static size_t read_rounds(const char *name, double cols[4][128])
 	f = fopen(path, "r");
 	assert_non_null(f);
 	while (n < 128 && fgets(line, sizeof(line), f))
-		if (line[0] != '#' &&
-		    sscanf(line, "%lf %lf %lf %lf", &cols[0][n], &cols[1][n], &cols[2][n], &cols[3][n]) == 4)
+		if (line[0] != '#' && sscanf(line, "%lf %lf %lf %lf", &cols[0][n], &cols[1][n],
+		                             &cols[2][n], &cols[3][n]) == 4)
 			n++;
 	fclose(f);
 	return n;
@@ -888,7 +889,7 @@ static size_t read_rounds(const char *name, double cols[4][128])
 
 static void test_judge__quantile_on_recorded_rounds(void **state)
 {
-	static const char *const files[] = { "rounds-idle.txt", "rounds-loaded.txt" };
+	static const char *const files[] = {"rounds-idle.txt", "rounds-loaded.txt"};
 	static double cols[4][128];
 	size_t fi, s, n, rounds, windows = 0, found5 = 0, found2 = 0, same_ok = 0;
 
@@ -897,10 +898,14 @@ static void test_judge__quantile_on_recorded_rounds(void **state)
 		n = read_rounds(files[fi], cols);
 		assert_true(n >= 100);
 		for (s = 0; s + 40 <= n; s += 10) {
-			enum verdict same = judge_sequentially(cols[0] + s, cols[1] + s, 40, 0.02, &rounds);
-			enum verdict two = judge_sequentially(cols[0] + s, cols[2] + s, 40, 0.02, &rounds);
-			enum verdict five = judge_sequentially(cols[0] + s, cols[3] + s, 40, 0.02, &rounds);
-			enum verdict undo = judge_sequentially(cols[3] + s, cols[0] + s, 40, 0.02, &rounds);
+			enum verdict same =
+			        judge_sequentially(cols[0] + s, cols[1] + s, 40, 0.02, &rounds);
+			enum verdict two =
+			        judge_sequentially(cols[0] + s, cols[2] + s, 40, 0.02, &rounds);
+			enum verdict five =
+			        judge_sequentially(cols[0] + s, cols[3] + s, 40, 0.02, &rounds);
+			enum verdict undo =
+			        judge_sequentially(cols[3] + s, cols[0] + s, 40, 0.02, &rounds);
 
 			windows++;
 			assert_true(same == VERDICT_OK || same == VERDICT_INCONCLUSIVE);

@@ -626,12 +626,12 @@ static void test_stats__hypergeometric_tails_match_scipy(void **state)
 		size_t x, total, marked, draws;
 		double cdf, sf;
 	} cases[] = {
-		{ 0, 12, 6, 3, 0.0909090909090909, 1 },
-		{ 1, 40, 20, 10, 0.00418086708409289, 0.999782040104621 },
-		{ 3, 40, 20, 10, 0.136671523768298, 0.967583419196322 },
-		{ 0, 48, 24, 12, 3.88145957231534e-05, 1 },
-		{ 7, 80, 40, 20, 0.0980399682072125, 0.965417472013756 },
-		{ 12, 200, 100, 50, 1.65574323305216e-05, 0.999996565469231 },
+	        {0, 12, 6, 3, 0.0909090909090909, 1},
+	        {1, 40, 20, 10, 0.00418086708409289, 0.999782040104621},
+	        {3, 40, 20, 10, 0.136671523768298, 0.967583419196322},
+	        {0, 48, 24, 12, 3.88145957231534e-05, 1},
+	        {7, 80, 40, 20, 0.0980399682072125, 0.965417472013756},
+	        {12, 200, 100, 50, 1.65574323305216e-05, 0.999996565469231},
 	};
 	size_t i;
 
@@ -650,8 +650,8 @@ static void test_stats__hypergeometric_tails_match_scipy(void **state)
 
 static void test_stats__quantile_test_counts_the_candidate_in_the_lower_part(void **state)
 {
-	static const double base[] = { 1, 2, 3, 4, 5, 6 };
-	static const double cand[] = { 3.5, 4.5, 5.5, 6.5, 7.5, 8.5 };
+	static const double base[] = {1, 2, 3, 4, 5, 6};
+	static const double cand[] = {3.5, 4.5, 5.5, 6.5, 7.5, 8.5};
 	struct stats_qtest t;
 
 	(void)state;
@@ -671,15 +671,15 @@ static void test_stats__quantile_test_counts_the_candidate_in_the_lower_part(voi
 
 static void test_stats__quantile_test_counts_ties_against_the_claim(void **state)
 {
-	static const double base[] = { 1, 2, 2, 9 };
-	static const double cand[] = { 2, 2, 5, 9 };
+	static const double base[] = {1, 2, 2, 9};
+	static const double cand[] = {2, 2, 5, 9};
 	struct stats_qtest t;
 
 	(void)state;
 	/* k = 2 of 8: value 1 is the baseline's, then four tied 2s */
 	assert_int_equal(stats_quantile_test(base, 4, cand, 4, 1, 0.25, &t, NULL), 0);
-	assert_int_equal(t.x_tie_cand, 1); /* ties counted for the candidate */
-	assert_int_equal(t.x_tie_base, 0); /* ties counted for the baseline */
+	assert_int_equal(t.x_tie_cand, 1);             /* ties counted for the candidate */
+	assert_int_equal(t.x_tie_base, 0);             /* ties counted for the baseline */
 	assert_close(t.p_slower, 1 - 6.0 / 28, 1e-12); /* 1 - C(4,2) / C(8,2) */
 	assert_close(t.p_faster, 1, 1e-12);
 	assert_int_equal(stats_quantile_test(base, 4, cand, 4, 0, 0.25, &t, NULL), PW_EINVALID);
