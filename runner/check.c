@@ -630,8 +630,8 @@ static int calibrate(struct check_ctx *c, size_t name, struct pw_error *err)
 		struct strbuf m = STRBUF_INIT;
 
 		strbuf_addf(&m,
-		            "%s: %zu runs of %.7s: noise %.2g%% (MAD/median), %s, lower quartile "
-		            "%.2g%% above the fastest; %zu rounds resolve about %.2g%%",
+		            "%s: %zu runs of %.7s: noise %.3g%% (MAD/median), %s, lower quartile "
+		            "%.2g%% above the fastest; %zu rounds resolve about %.3g%%",
 		            c->names[name], n, cal->commit, cal->noise * 100,
 		            isnan(cal->skew)  ? "shape unknown"
 		            : cal->skew > 1.5 ? "one-sided (interference adds time)"

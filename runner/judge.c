@@ -321,7 +321,7 @@ static void seq_message(const struct judge_seq_options *o, struct judge_result *
 		what = "shift";
 	else if (res->interval_test && !strcmp(res->interval_test, "paired"))
 		what = "paired";
-	strbuf_addf(&res->message, "%s: %s %+.2f%% (ratio %.4f, %g%% ci %.4f..%.4f, p %.2g",
+	strbuf_addf(&res->message, "%s: %s %+.2f%% (ratio %.4f, %.3g%% ci %.4f..%.4f, p %.2g",
 	            verdict_name(res->verdict), what, (res->ratio - 1) * 100, res->ratio,
 	            conf * 100, res->ci_lo, res->ci_hi, res->p_value);
 	if (res->verdict == VERDICT_SLOWER || res->verdict == VERDICT_FASTER)
@@ -339,7 +339,9 @@ static void seq_message(const struct judge_seq_options *o, struct judge_result *
 	case VERDICT_INCONCLUSIVE:
 		strbuf_addf(
 		        &res->message,
-		        "; these rounds resolve changes of about %.2g%%, not the %g%% threshold",
+		        res->min_detectable < 0.1
+		                ? "; these rounds resolve changes of about %.2g%%, not the %g%% threshold"
+		                : "; these rounds resolve changes of about %.0f%%, not the %g%% threshold",
 		        res->min_detectable * 100, o->threshold * 100);
 		break;
 	default:

@@ -312,7 +312,7 @@ static void resolvable_text(double resolvable, struct strbuf *out)
 	if (isnan(resolvable) || resolvable <= 0)
 		strbuf_addstr(out, "unknown");
 	else
-		strbuf_addf(out, "±%.2g%%", resolvable * 100);
+		strbuf_addf(out, resolvable < 0.1 ? "±%.2g%%" : "±%.0f%%", resolvable * 100);
 }
 
 static void ci_text(double lo, double hi, struct strbuf *out)
