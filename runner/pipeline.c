@@ -825,8 +825,9 @@ static int measure_commit(struct pipeline *p, struct pipeline_commit *pc, struct
 	return 0;
 }
 
-int pipeline_measure(struct pipeline *p, const char *rev, struct pipeline_commit *out,
-                     struct pw_error *err)
+/* The commit `rev` looked up, its spec read and its benches set up (out is released first). */
+static int commit_begin(struct pipeline *p, const char *rev, struct pipeline_commit *out,
+                        struct pw_error *err)
 {
 	int ret;
 
@@ -836,6 +837,16 @@ int pipeline_measure(struct pipeline *p, const char *rev, struct pipeline_commit
 	if ((ret = read_spec(p, out, err)) < 0 || out->status != VERDICT_OK)
 		return ret;
 	benches_init(p, out);
+	return 0;
+}
+
+int pipeline_measure(struct pipeline *p, const char *rev, struct pipeline_commit *out,
+                     struct pw_error *err)
+{
+	int ret;
+
+	if ((ret = commit_begin(p, rev, out, err)) < 0 || out->status != VERDICT_OK)
+		return ret;
 	ret = load_stored(p, out, err);
 	if (ret < 0)
 		return ret;
@@ -858,13 +869,8 @@ int pipeline_prepare(struct pipeline *p, const char *rev, struct pipeline_commit
 	size_t i;
 	int ret;
 
-	pipeline_commit_release(out);
-	if ((ret = checkout_commit_lookup(p->repo, rev, &out->commit, err)) < 0)
-		return ret;
-	if ((ret = read_spec(p, out, err)) < 0 || out->status != VERDICT_OK)
-		return ret;
-	benches_init(p, out);
-	if ((ret = checkout_and_build(p, out, err)) < 0 || out->status != VERDICT_OK)
+	if ((ret = commit_begin(p, rev, out, err)) < 0 || out->status != VERDICT_OK ||
+	    (ret = checkout_and_build(p, out, err)) < 0 || out->status != VERDICT_OK)
 		return ret;
 	for (i = 0; i < out->nbenches; i++)
 		if (out->benches[i].spec->warmup > 0 &&
