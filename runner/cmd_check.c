@@ -16,12 +16,15 @@
 static const char usage[] =
 	"usage: perfwarden check [options] A..B | REV\n"
 	"\n"
-	"Measure and judge every commit of the range against the last good one before it.\n"
+	"Measure and judge every commit of the range against the last good one before it,\n"
+	"in interleaved rounds until decided; a push checked before reuses its stored\n"
+	"verdicts (--force measures and judges again).\n"
 	"\n" CLI_PIPELINE_USAGE
 	"  --each             fail when any commit in the range fails or is slower\n"
 	"  --bisect           measure base and tip; bisect the middle when the tip is slower\n"
-	"  --metric M         time (wall, the default), cpu (user + system time: steadier on a\n"
-	"                     shared machine) or instructions (cachegrind; implies --instructions)\n"
+	"  --metric M         time (wall, the default), cpu (user + system time: steadier when\n"
+	"                     other processes share this machine, not when the host's neighbours\n"
+	"                     do) or instructions (cachegrind, the whole process tree)\n"
 	"  --alpha X          the push's false-alarm rate: the chance that any slower or faster\n"
 	"                     verdict of a push without change is given (default 0.05)\n"
 	"  --fail-inconclusive  fail when a verdict is inconclusive (default: reported, passes)\n"
