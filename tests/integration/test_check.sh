@@ -6,6 +6,7 @@
 # ceil(log2 N) + 2 builds (GOOD and BAD included).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/repo.sh"
+cleanup_hooks+=("\"$PW\" db stop >/dev/null 2>&1")
 
 R=$T/repo
 make_repo "$R"

@@ -5,6 +5,7 @@
 # .perfwarden. Stored runs are reused; --json carries every sample.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/repo.sh"
+cleanup_hooks+=("\"$PW\" db stop >/dev/null 2>&1")
 
 R=$T/repo
 make_repo "$R"
