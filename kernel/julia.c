@@ -28,6 +28,12 @@
 
 #include "julia.h"
 
+/* glibc defines CMPLX for gcc only; clang has the same builtin (the sanitizer and fuzz builds use
+ * clang). */
+#if !defined(CMPLX) && defined(__clang__)
+#define CMPLX(x, y) __builtin_complex((double)(x), (double)(y))
+#endif
+
 /* The band around |z|^2 = 4 where only hypot() can decide. */
 #define ESCAPE_LO 3.99999999
 #define ESCAPE_HI 4.00000001

@@ -1,6 +1,6 @@
 /*
  * The store's table of contents: which repositories, benchmarks and
- * environments have runs, for the dashboard's pickers (runner/api). One
+ * environments have runs, for the dashboard's pickers (runner/service/api). One
  * aggregate query; rows are copied out of libpq into plain structs.
  */
 #include <stdlib.h>

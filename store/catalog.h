@@ -18,7 +18,7 @@ struct store_catalog_row {
 	char *fingerprint;
 	size_t commits; /* distinct commits with a run */
 	size_t runs;    /* every stored run, measurements repeated on a commit included */
-	char *latest; /* the newest such commit's full hash (author time) */
+	char *latest;   /* the newest such commit's full hash (author time) */
 };
 
 struct store_catalog {

@@ -307,6 +307,7 @@ static int append_config(const struct cluster *c, struct pw_error *err)
 	}
 	strbuf_addstr(&conf, "'\nunix_socket_permissions = 0700\n"
 	                     "synchronous_commit = off\n"
+	                     "recovery_init_sync_method = syncfs\n"
 	                     "jit = off\n"
 	                     "max_connections = 50\n");
 	fd = open(path.buf, O_WRONLY | O_APPEND | O_CLOEXEC);

@@ -110,6 +110,58 @@ static void first_line(struct strbuf *out, const char *msg)
 	strbuf_add(out, msg, nl ? (size_t)(nl - msg) : strlen(msg));
 }
 
+/*
+ * PQconnectdb with perfwarden's bounds as defaults: what comes first in the
+ * arrays is overridden by the conninfo (expanded from "dbname").
+ */
+static struct pg_conn *connect_bounded(const char *conninfo)
+{
+	const char *keys[6], *vals[6];
+	char timeout[16];
+	int n = 0;
+
+	snprintf(timeout, sizeof(timeout), "%d", STORE_CONNECT_TIMEOUT_S);
+	if (!getenv("PGCONNECT_TIMEOUT")) {
+		keys[n] = "connect_timeout";
+		vals[n++] = timeout;
+	}
+	keys[n] = "keepalives_idle";
+	vals[n++] = "30";
+	keys[n] = "keepalives_interval";
+	vals[n++] = "10";
+	keys[n] = "keepalives_count";
+	vals[n++] = "3";
+	keys[n] = "dbname";
+	vals[n++] = conninfo;
+	keys[n] = NULL;
+	vals[n] = NULL;
+	return PQconnectdbParams(keys, vals, 1);
+}
+
+/* What every session starts with, after a connect and after a reset. */
+static void session_setup(struct store *s)
+{
+	char sql[160];
+
+	/* JIT compiles in ~30 ms what these small queries run in less */
+	if (s->own_statement_timeout)
+		snprintf(sql, sizeof(sql), "SET client_min_messages = warning; SET jit = off");
+	else
+		snprintf(sql, sizeof(sql),
+		         "SET client_min_messages = warning; SET jit = off; "
+		         "SET statement_timeout = %d",
+		         STORE_STATEMENT_TIMEOUT_MS);
+	store_exec_quiet(s, sql);
+}
+
+int store_statement_timeout(struct store *s, long timeout_ms, struct pw_error *err)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "SET statement_timeout = %ld", timeout_ms > 0 ? timeout_ms : 0);
+	return store_exec(s, sql, err);
+}
+
 int store_connect(struct store *s, const char *conninfo, struct pw_error *err)
 {
 	struct strbuf info = STRBUF_INIT, why = STRBUF_INIT;
@@ -130,17 +182,19 @@ int store_connect(struct store *s, const char *conninfo, struct pw_error *err)
 		                   "could not parse the database connection string");
 		goto done;
 	}
-	s->conn = PQconnectdb(info.buf);
+	s->conn = connect_bounded(info.buf);
 	if (PQstatus(s->conn) != CONNECTION_OK) {
 		first_line(&why, PQerrorMessage(s->conn));
+		if (strstr(why.buf, "timeout expired"))
+			strbuf_addstr(&why, " (no answer within the connect timeout)");
 		ret = pw_error_set(err, PW_EDB, "could not connect to the database (%s): %s",
 		                   s->where.buf, why.buf);
 		PQfinish(s->conn);
 		s->conn = NULL;
 		goto done;
 	}
-	/* JIT compiles in ~30 ms what these small queries run in less */
-	store_exec_quiet(s, "SET client_min_messages = warning; SET jit = off");
+	s->own_statement_timeout = strstr(info.buf, "statement_timeout") != NULL;
+	session_setup(s);
 done:
 	PQconninfoFree(parsed);
 	cluster_release(&c);
@@ -178,7 +232,8 @@ static int apply(struct store *s, const struct migration *m, struct pw_error *er
 	PGresult *res = NULL;
 	int ret;
 
-	if ((ret = store_exec(s, "BEGIN", err)) < 0)
+	/* a migration rewrites what the database holds: however long that takes */
+	if ((ret = store_exec(s, "BEGIN; SET LOCAL statement_timeout = 0", err)) < 0)
 		goto done;
 	res = PQexec(s->conn, m->sql);
 	if ((ret = store_check(s, res, PGRES_COMMAND_OK, "could not apply migration", err)) < 0) {
@@ -274,6 +329,8 @@ int store_reconnect(struct store *s, int attempts, struct pw_error *err)
 		delay_ms *= 2;
 		PQreset(s->conn);
 		s->prepared = 0;
+		if (PQstatus(s->conn) == CONNECTION_OK)
+			session_setup(s);
 	}
 	if (PQstatus(s->conn) == CONNECTION_OK)
 		return 0;
@@ -290,6 +347,7 @@ void store_release(struct store *s)
 	s->before_commit = NULL;
 	s->before_commit_arg = NULL;
 	s->prepared = 0;
+	s->own_statement_timeout = 0;
 }
 
 /* store_internal.h: the few helpers every store/ file shares. */

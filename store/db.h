@@ -32,13 +32,29 @@ struct store {
 	 */
 	void (*before_commit)(struct store *s, void *arg);
 	void *before_commit_arg;
-	unsigned prepared; /* store/ internal: statements prepared on this connection */
+	unsigned prepared;         /* store/ internal: statements prepared on this connection */
+	int own_statement_timeout; /* store/ internal: the conninfo sets statement_timeout */
 };
 
 #define STORE_INIT                                                                                 \
 	{                                                                                          \
-		NULL, STRBUF_INIT, NULL, NULL, 0                                                   \
+		NULL, STRBUF_INIT, NULL, NULL, 0, 0                                                \
 	}
+
+/*
+ * Every database call is bounded: connecting gives up after
+ * STORE_CONNECT_TIMEOUT_S (libpq's connect_timeout; PGCONNECT_TIMEOUT or a
+ * connect_timeout in the conninfo win), TCP keepalives notice a server that
+ * went away, and each statement is cancelled by the server after
+ * STORE_STATEMENT_TIMEOUT_MS (a statement_timeout in the conninfo's options
+ * wins), failing with PW_EDB "... canceling statement due to statement timeout".
+ * Migrations are the exception: each runs as long as it needs.
+ */
+#define STORE_CONNECT_TIMEOUT_S    10
+#define STORE_STATEMENT_TIMEOUT_MS 60000
+
+/* Change this connection's statement timeout (0: none). PW_EDB when refused. */
+int store_statement_timeout(struct store *s, long timeout_ms, struct pw_error *err);
 
 /*
  * Connect and bring the schema up to date: store_connect() then

@@ -1,6 +1,6 @@
 /*
- * The job queue of the CI service: intake (runner/intake, `perfwarden
- * enqueue`) adds jobs and NOTIFYs; workers (runner/worker) LISTEN, claim the
+ * The job queue of the CI service: intake (runner/service/intake, `perfwarden
+ * enqueue`) adds jobs and NOTIFYs; workers (runner/service/worker) LISTEN, claim the
  * oldest job with FOR UPDATE SKIP LOCKED under a lease, renew it while they
  * measure, and finish or fail it naming that lease. The commit statuses
  * owed to forges are written in the same transaction as the verdict, so a
@@ -70,6 +70,7 @@ void store_job_release(struct store_job *job)
 	free(job->created_at);
 	free(job->started_at);
 	free(job->finished_at);
+	free(job->base_ref);
 	*job = init;
 }
 
@@ -79,7 +80,7 @@ void store_job_release(struct store_job *job)
 	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), worker, exit_code, summary, result::text, error, "     \
 	"to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "               \
 	"to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "               \
-	"to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+	"to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), base_ref"
 
 static void job_from_row(PGresult *res, int row, struct store_job *job)
 {
@@ -108,6 +109,7 @@ static void job_from_row(PGresult *res, int row, struct store_job *job)
 	job->created_at = dup_or_null(res, row, 18);
 	job->started_at = dup_or_null(res, row, 19);
 	job->finished_at = dup_or_null(res, row, 20);
+	job->base_ref = dup_or_null(res, row, 21);
 }
 
 static int insert_delivery(struct store *s, const char *delivery_id, int *duplicate,
@@ -152,7 +154,7 @@ int store_job_enqueue(struct store *s, const struct store_job_request *rq, int64
                       int *duplicate, struct pw_error *err)
 {
 	struct strbuf attempts = STRBUF_INIT;
-	const char *params[9];
+	const char *params[10];
 	PGresult *res = NULL;
 	int ret, dup = 0;
 
@@ -160,7 +162,8 @@ int store_job_enqueue(struct store *s, const struct store_job_request *rq, int64
 	*duplicate = 0;
 	if (!rq->repo || !*rq->repo || !rq->tip || !*rq->tip)
 		return pw_error_set(err, PW_EINVALID, "a job needs a repository and a tip commit");
-	if ((ret = store_exec(s, "BEGIN", err)) < 0)
+	/* the forge is told "queued" once this commits: it must survive a crash */
+	if ((ret = store_exec(s, "BEGIN; SET LOCAL synchronous_commit = on", err)) < 0)
 		return ret;
 	if (empty_null(rq->delivery_id)) {
 		if ((ret = insert_delivery(s, rq->delivery_id, &dup, id, err)) < 0)
@@ -179,12 +182,27 @@ int store_job_enqueue(struct store *s, const struct store_job_request *rq, int64
 	params[5] = empty_null(rq->ref);
 	params[6] = empty_null(rq->delivery_id);
 	params[7] = attempts.buf;
+	params[8] = empty_null(rq->content_key);
+	params[9] = empty_null(rq->base_ref);
 	res = PQexecParams(s->conn,
 	                   "INSERT INTO jobs (repo, repo_name, forge, base, tip, ref, delivery_id, "
-	                   "max_attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-	                   8, NULL, params, NULL, NULL, 0);
+	                   "max_attempts, content_key, base_ref) VALUES ($1, $2, $3, $4, $5, $6, "
+	                   "$7, $8, $9, $10) ON CONFLICT (content_key) DO NOTHING RETURNING id",
+	                   10, NULL, params, NULL, NULL, 0);
 	if ((ret = store_check(s, res, PGRES_TUPLES_OK, "could not enqueue the job", err)) < 0)
 		goto rollback;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		res = PQexecParams(s->conn, "SELECT id FROM jobs WHERE content_key = $1", 1, NULL,
+		                   params + 8, NULL, NULL, 0);
+		if ((ret = store_check(s, res, PGRES_TUPLES_OK, "could not read the job", err)) < 0)
+			goto rollback;
+		if (PQntuples(res) == 1)
+			*id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		*duplicate = 1;
+		store_exec_quiet(s, "ROLLBACK");
+		goto done;
+	}
 	*id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	params[0] = PQgetvalue(res, 0, 0);
 	params[1] = empty_null(rq->delivery_id);
@@ -291,6 +309,25 @@ int store_job_renew(struct store *s, int64_t id, const char *owner, int lease_s,
 	return ret;
 }
 
+int store_job_set_base(struct store *s, int64_t id, const char *owner, const char *base,
+                       struct pw_error *err)
+{
+	struct strbuf idb = STRBUF_INIT;
+	const char *params[3];
+	int ret, held = 0;
+
+	strbuf_addf(&idb, "%" PRId64, id);
+	params[0] = idb.buf;
+	params[1] = owner;
+	params[2] = base ? base : "";
+	ret = owned_update(s,
+	                   "UPDATE jobs SET base = $3, base_ref = NULL "
+	                   "WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
+	                   3, params, "could not record the job's base", &held, err);
+	strbuf_release(&idb);
+	return ret;
+}
+
 int store_job_finish(struct store *s, int64_t id, const char *owner, const char *worker,
                      int exit_code, const char *summary, const char *result_json,
                      const struct store_notification_request *notes, size_t n, int *held,
@@ -304,7 +341,8 @@ int store_job_finish(struct store *s, int64_t id, const char *owner, const char 
 	*held = 0;
 	strbuf_addf(&idb, "%" PRId64, id);
 	strbuf_addf(&code, "%d", exit_code);
-	if ((ret = store_exec(s, "BEGIN", err)) < 0)
+	/* the statuses are sent once this commits: a crash must not undo it */
+	if ((ret = store_exec(s, "BEGIN; SET LOCAL synchronous_commit = on", err)) < 0)
 		goto done;
 	params[0] = idb.buf;
 	params[1] = owner;

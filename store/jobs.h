@@ -16,7 +16,10 @@
  * then failed. Every state change of a running job names the lease owner
  * that claimed it: a worker that lost its lease (it was too slow to renew,
  * and another worker took the job over) changes nothing, so a job is
- * finished exactly once.
+ * finished exactly once. Enqueueing and finishing commit durably
+ * (synchronous_commit = on, whatever the server's default): what the forge
+ * was told was queued, and the verdict whose statuses were sent, survive a
+ * crash of the database.
  */
 
 enum store_job_state {
@@ -47,12 +50,17 @@ struct store_job_request {
 	const char *ref;         /* "refs/heads/main" */
 	const char *delivery_id; /* "<forge>:<id>": a second request with it enqueues nothing */
 	int max_attempts;        /* <= 0: 3 */
+	const char *content_key; /* what the job is ("<forge> <repo> <before> <after>"): a
+	                            second request with it enqueues nothing; NULL: none */
+	const char *base_ref;    /* base is the merge base of this ref and the tip, found by
+	                            the worker (a new branch); NULL: base is final */
 };
 
 /*
  * Enqueue one job and NOTIFY the workers, in one transaction. With a
- * delivery id already seen, nothing is enqueued: *duplicate = 1 and *id is
- * the job the first delivery made (0 when it made none). PW_EINVALID for a
+ * delivery id already seen, or a content key some job already has, nothing
+ * is enqueued (nor recorded): *duplicate = 1 and *id is the job the first
+ * request made (0 when it made none). PW_EINVALID for a
  * request without repo or tip, PW_EDB when the database refuses.
  */
 int store_job_enqueue(struct store *s, const struct store_job_request *rq, int64_t *id,
@@ -88,12 +96,13 @@ struct store_job {
 	char *created_at;
 	char *started_at;
 	char *finished_at;
+	char *base_ref; /* NULL: base is final */
 };
 
 #define STORE_JOB_INIT                                                                             \
 	{                                                                                          \
 		0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, STORE_JOB_QUEUED, 0, 0, NULL, NULL,   \
-		        NULL, -1, NULL, NULL, NULL, NULL, NULL, NULL                               \
+		        NULL, -1, NULL, NULL, NULL, NULL, NULL, NULL, NULL                         \
 	}
 
 /* Free the strings; the job is STORE_JOB_INIT again. */
@@ -116,6 +125,14 @@ int store_job_claim(struct store *s, const char *owner, int lease_s, struct stor
  */
 int store_job_renew(struct store *s, int64_t id, const char *owner, int lease_s, int *held,
                     struct pw_error *err);
+
+/*
+ * Record the base `owner`'s job resolved from its base_ref ("" judges the
+ * tip alone) and clear base_ref, so a retry judges the same range. PW_EDB
+ * when the database refuses; a lost lease changes nothing and is no error.
+ */
+int store_job_set_base(struct store *s, int64_t id, const char *owner, const char *base,
+                       struct pw_error *err);
 
 /* A commit status to send; strings borrowed. */
 struct store_notification_request {

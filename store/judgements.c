@@ -1,6 +1,6 @@
 /*
  * The judge's verdicts, stored apart from the runs: store_judgement_add()
- * appends one row per verdict given (runner/check, through the pipeline),
+ * appends one row per verdict given (runner/judge/check, through the pipeline),
  * store_judgement_find() gives back the newest one of a key so that checking
  * the same push again can reuse it, and store_judgements_for_commit() lists
  * a commit's for `show`. The readers of store/query.c show the newest

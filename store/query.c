@@ -145,6 +145,11 @@ static const char history_by_list[] =
 	"ORDER BY " prefer "(j.metric = 'wall') DESC, j.created_at DESC, j.id DESC "               \
 	"LIMIT 1) jv ON true "
 
+/* The summary key history reads: $6, or of a harness case's run $8, else its first metric. */
+#define SERIES_KEY                                                                                 \
+	"coalesce($8, CASE WHEN r.summary ? $6 THEN $6 "                                           \
+	"ELSE coalesce(r.metadata->>'primary_metric', $6) END)"
+
 static void history_sql(struct strbuf *sql, const struct store_history_query *q)
 {
 	strbuf_addstr(sql, q->hashes ? history_by_list : history_by_time);
@@ -154,7 +159,9 @@ static void history_sql(struct strbuf *sql, const struct store_history_query *q)
 	              "coalesce(v.jverdict, v.verdict), coalesce((v.m->>'n')::bigint, 0), "
 	              "(v.m->>'median')::float8, (v.m->>'min')::float8, "
 	              "(v.m->>'q3')::float8 - (v.m->>'q1')::float8, v.verdict, v.jmetric, "
-	              "v.judge FROM c CROSS JOIN LATERAL (SELECT r.verdict, r.summary -> $6 AS m, "
+	              "v.judge, v.m->>'unit', v.mk FROM c CROSS JOIN LATERAL (SELECT r.verdict, "
+	              /* a harness case's run (schema 6): the metric asked for, else its first */
+	              "r.summary -> " SERIES_KEY " AS m, " SERIES_KEY " AS mk, "
 	              /* clang-format off */
 	              "jv.verdict AS jverdict, jv.metric AS jmetric, jv.judge FROM runs r "
 	              JUDGEMENT_LATERAL("(j.metric = $7) DESC, ")
@@ -164,11 +171,11 @@ static void history_sql(struct strbuf *sql, const struct store_history_query *q)
 	/* clang-format on */
 }
 
-/* text, text, text, int8, text[], text, text: declared, as $5 goes unused without a list */
-static const Oid history_types[7] = {25, 25, 25, 20, 1009, 25, 25};
+/* text, text, text, int8, text[], text, text, text: declared, as $5 goes unused without a list */
+static const Oid history_types[8] = {25, 25, 25, 20, 1009, 25, 25, 25};
 
 /* The parameters of the history query; `limit` and `list` hold their text. */
-static int history_params(const struct store_history_query *q, const char *params[7],
+static int history_params(const struct store_history_query *q, const char *params[8],
                           struct strbuf *limit, struct strbuf *list, struct pw_error *err)
 {
 	size_t k;
@@ -181,7 +188,11 @@ static int history_params(const struct store_history_query *q, const char *param
 	params[3] = q->limit ? limit->buf : NULL;
 	params[4] = NULL;
 	params[5] = metrics[q->metric].column;
-	params[6] = metrics[q->metric].name;
+	/* judgements of peak memory are on "memory" */
+	params[6] = q->series_metric                   ? q->series_metric
+	            : q->metric == STORE_METRIC_MAXRSS ? "memory"
+	                                               : metrics[q->metric].name;
+	params[7] = q->series_metric;
 	if (!q->hashes)
 		return 0;
 	strbuf_addch(list, '{');
@@ -196,31 +207,64 @@ static int history_params(const struct store_history_query *q, const char *param
 	return 0;
 }
 
+/*
+ * The one environment a history is drawn from (timings are compared within
+ * one machine only): `q`'s when it names one and that machine has runs of
+ * the benchmark, else the environment of the newest run of the benchmark (in
+ * the repository). *fingerprint is NULL when there is no such run.
+ */
+static int newest_environment(struct store *s, const struct store_history_query *q,
+                              char **fingerprint, struct pw_error *err)
+{
+	const char *params[3] = {q->repo_location, q->benchmark, q->fingerprint};
+	PGresult *res = PQexecParams(
+	        s->conn,
+	        "SELECT e.fingerprint FROM runs r JOIN commits c ON c.id = r.commit_id "
+	        "JOIN environments e ON e.id = r.environment_id WHERE r.benchmark = $2 "
+	        "AND ($1::text IS NULL OR c.repository_id = "
+	        "(SELECT id FROM repositories WHERE location = $1)) "
+	        "AND ($3::text IS NULL OR e.fingerprint = $3) ORDER BY r.id DESC LIMIT 1",
+	        3, NULL, params, NULL, NULL, 0);
+	int ret = store_check(s, res, PGRES_TUPLES_OK, "could not look up the benchmark", err);
+
+	*fingerprint = NULL;
+	if (!ret && PQntuples(res) == 1)
+		*fingerprint = store_value_dup(res, 0, 0);
+	PQclear(res);
+	return ret;
+}
+
 int store_history_query(struct store *s, const struct store_history_query *q,
                         struct store_history *out, struct pw_error *err)
 {
 	struct strbuf sql = STRBUF_INIT, limit = STRBUF_INIT, list = STRBUF_INIT;
-	const char *params[7];
+	struct store_history_query one;
+	const char *params[8];
 	PGresult *res = NULL;
-	int ret = 0, exists = 0, i, n;
+	int ret = 0, i, n;
 
 	out->rows = NULL;
 	out->nrows = 0;
+	out->fingerprint = NULL;
 	if (q->metric >= STORE_METRIC_COUNT)
 		return pw_error_set(err, PW_EINVALID, "unknown metric");
-	if ((ret = store_benchmark_exists(s, q->repo_location, q->benchmark, &exists, err)) < 0)
+	if ((ret = newest_environment(s, q, &out->fingerprint, err)) < 0)
 		goto done;
-	if (!exists) {
-		ret = pw_error_set(err, PW_ENOTFOUND, "no runs of benchmark '%s'%s%s%s",
+	if (!out->fingerprint) {
+		ret = pw_error_set(err, PW_ENOTFOUND, "no runs of benchmark '%s'%s%s%s%s%s",
 		                   q->benchmark, q->repo_location ? " in '" : "",
 		                   q->repo_location ? q->repo_location : "",
-		                   q->repo_location ? "'" : "");
+		                   q->repo_location ? "'" : "", q->fingerprint ? " on " : "",
+		                   q->fingerprint ? q->fingerprint : "");
 		goto done;
 	}
+	one = *q;
+	one.fingerprint = out->fingerprint;
+	q = &one;
 	history_sql(&sql, q);
 	if ((ret = history_params(q, params, &limit, &list, err)) < 0)
 		goto done;
-	res = PQexecParams(s->conn, sql.buf, 7, history_types, params, NULL, NULL, 0);
+	res = PQexecParams(s->conn, sql.buf, 8, history_types, params, NULL, NULL, 0);
 	if ((ret = store_check(s, res, PGRES_TUPLES_OK, "could not read the history", err)) < 0)
 		goto done;
 	n = PQntuples(res);
@@ -242,6 +286,8 @@ int store_history_query(struct store *s, const struct store_history_query *q,
 		row->run_verdict = store_value_dup(res, i, 8);
 		row->verdict_metric = store_value_dup(res, i, 9);
 		row->verdict_judge = store_value_dup(res, i, 10);
+		row->unit = store_value_dup(res, i, 11);
+		row->metric = store_value_dup(res, i, 12);
 	}
 	for (i = 0; i < n; i++) {
 		struct store_history_row *row = &out->rows[i];
@@ -262,7 +308,7 @@ int store_history_explain(struct store *s, const struct store_history_query *q, 
                           struct pw_error *err)
 {
 	struct strbuf sql = STRBUF_INIT, limit = STRBUF_INIT, list = STRBUF_INIT;
-	const char *params[7];
+	const char *params[8];
 	PGresult *res = NULL;
 	int ret, i;
 
@@ -272,7 +318,7 @@ int store_history_explain(struct store *s, const struct store_history_query *q, 
 	history_sql(&sql, q);
 	if ((ret = history_params(q, params, &limit, &list, err)) < 0)
 		goto done;
-	res = PQexecParams(s->conn, sql.buf, 7, history_types, params, NULL, NULL, 0);
+	res = PQexecParams(s->conn, sql.buf, 8, history_types, params, NULL, NULL, 0);
 	if ((ret = store_check(s, res, PGRES_TUPLES_OK, "could not explain the history", err)) < 0)
 		goto done;
 	for (i = 0; i < PQntuples(res); i++)
@@ -296,10 +342,25 @@ void store_history_release(struct store_history *h)
 		free(h->rows[i].run_verdict);
 		free(h->rows[i].verdict_metric);
 		free(h->rows[i].verdict_judge);
+		free(h->rows[i].unit);
+		free(h->rows[i].metric);
 	}
 	free(h->rows);
+	free(h->fingerprint);
+	h->fingerprint = NULL;
 	h->rows = NULL;
 	h->nrows = 0;
+}
+
+/* The run of `c` with database id `id`, or NULL. */
+static struct store_run_info *run_by_id(struct store_commit_info *c, int64_t id)
+{
+	size_t k;
+
+	for (k = 0; k < c->nruns; k++)
+		if (c->runs[k].id == id)
+			return &c->runs[k];
+	return NULL;
 }
 
 int store_benchmark_exists(struct store *s, const char *repo_location, const char *benchmark,
@@ -406,13 +467,9 @@ static int load_runs(struct store *s, const char *commit_id, struct store_commit
 	n = PQntuples(res);
 	for (row = 0; row < n; row++) {
 		int64_t run_id = strtoll(PQgetvalue(res, row, 0), NULL, 10);
-		struct store_run_info *r = NULL;
+		struct store_run_info *r = run_by_id(c, run_id);
 		struct sample *x;
-		size_t k;
 
-		for (k = 0; k < c->nruns && !r; k++)
-			if (c->runs[k].id == run_id)
-				r = &c->runs[k];
 		if (!r)
 			continue;
 		r->samples = realloc(r->samples, (r->nsamples + 1) * sizeof(*r->samples));
@@ -434,6 +491,34 @@ static int load_runs(struct store *s, const char *commit_id, struct store_commit
 		x->exit_code = PQgetisnull(res, row, 13) ? -1 : atoi(PQgetvalue(res, row, 13));
 		x->term_signal = PQgetisnull(res, row, 14) ? 0 : atoi(PQgetvalue(res, row, 14));
 		x->timed_out = !strcmp(PQgetvalue(res, row, 15), "t");
+	}
+	PQclear(res);
+	res = PQexecParams(s->conn,
+	                   "SELECT v.run_id, v.metric, v.unit, v.direction, v.sample_seq, v.value "
+	                   "FROM series_values v JOIN runs r ON r.id = v.run_id "
+	                   "WHERE r.commit_id = $1 ORDER BY v.run_id, v.metric, v.seq",
+	                   1, NULL, params, NULL, NULL, 0);
+	if ((ret = store_check(s, res, PGRES_TUPLES_OK, "could not read the series' values", err)) <
+	    0)
+		goto done;
+	n = PQntuples(res);
+	for (row = 0; row < n; row++) {
+		int64_t run_id = strtoll(PQgetvalue(res, row, 0), NULL, 10);
+		struct store_run_info *r = run_by_id(c, run_id);
+		struct store_run_value *v;
+
+		if (!r)
+			continue;
+		r->values = realloc(r->values, (r->nvalues + 1) * sizeof(*r->values));
+		if (!r->values)
+			abort();
+		v = &r->values[r->nvalues++];
+		v->metric = store_value_dup(res, row, 1);
+		v->unit = store_value_dup(res, row, 2);
+		v->direction = store_value_dup(res, row, 3);
+		v->sample_seq =
+		        PQgetisnull(res, row, 4) ? -1 : strtoll(PQgetvalue(res, row, 4), NULL, 10);
+		v->value = strtod(PQgetvalue(res, row, 5), NULL);
 	}
 done:
 	PQclear(res);
@@ -522,6 +607,12 @@ void store_commit_info_release(struct store_commit_info *c)
 		free(r->judged_metric);
 		free(r->judge);
 		free(r->samples);
+		for (size_t k = 0; k < r->nvalues; k++) {
+			free(r->values[k].metric);
+			free(r->values[k].unit);
+			free(r->values[k].direction);
+		}
+		free(r->values);
 	}
 	free(c->parents);
 	free(c->runs);
@@ -569,4 +660,86 @@ const struct store_run_info *store_commit_newest_run(const struct store_commit_i
 			best = r;
 	}
 	return best;
+}
+
+static int same_text(const char *x, const char *y)
+{
+	return x && y && !strcmp(x, y);
+}
+
+/* When the older run of the pair finished (ISO 8601 text compares in time order). */
+static const char *pair_time(const struct store_run_pair *p)
+{
+	const char *ta = p->a->finished_at ? p->a->finished_at : "";
+	const char *tb = p->b->finished_at ? p->b->finished_at : "";
+
+	return strcmp(ta, tb) < 0 ? ta : tb;
+}
+
+size_t store_run_pairs(const struct store_commit_info *a, const struct store_commit_info *b,
+                       struct store_run_pair **out)
+{
+	size_t i, k, n = 0;
+
+	*out = calloc(a->nruns + 1, sizeof(**out));
+	if (!*out)
+		abort();
+	for (i = 0; i < a->nruns; i++) {
+		struct store_run_pair p;
+
+		p.a = &a->runs[i];
+		if (!p.a->newest) /* older measurements of a are not compared */
+			continue;
+		p.b = store_commit_newest_run(b, p.a->benchmark, p.a->fingerprint, p.a->spec_hash);
+		if (!p.b || !same_text(p.b->spec_hash, p.a->spec_hash) ||
+		    !same_text(p.b->fingerprint, p.a->fingerprint))
+			continue;
+		for (k = 0; k < n; k++)
+			if (!strcmp((*out)[k].a->benchmark, p.a->benchmark))
+				break;
+		if (k == n)
+			(*out)[n++] = p;
+		else if (strcmp(pair_time(&p), pair_time(&(*out)[k])) > 0)
+			(*out)[k] = p;
+	}
+	return n;
+}
+
+int store_benchmark_names(struct store *s, const char *repo_location, const char *fingerprint,
+                          char ***out, size_t *n, struct pw_error *err)
+{
+	const char *params[2] = {repo_location, fingerprint};
+	PGresult *res = PQexecParams(
+	        s->conn,
+	        "SELECT DISTINCT r.benchmark FROM runs r JOIN commits c ON c.id = r.commit_id "
+	        "JOIN repositories p ON p.id = c.repository_id JOIN environments e ON "
+	        "e.id = r.environment_id WHERE ($1::text IS NULL OR p.location = $1) AND "
+	        "($2::text IS NULL OR e.fingerprint = $2) ORDER BY 1",
+	        2, NULL, params, NULL, NULL, 0);
+	int ret = store_check(s, res, PGRES_TUPLES_OK, "could not list the benchmarks", err);
+	int i, rows;
+
+	*out = NULL;
+	*n = 0;
+	if (ret < 0)
+		goto done;
+	rows = PQntuples(res);
+	*out = calloc((size_t)rows + 1, sizeof(**out));
+	if (!*out)
+		abort();
+	for (i = 0; i < rows; i++)
+		(*out)[i] = store_value_dup(res, i, 0);
+	*n = (size_t)rows;
+done:
+	PQclear(res);
+	return ret;
+}
+
+void store_names_free(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
 }

@@ -48,26 +48,32 @@ struct store_history_query {
 	const char *repo_location; /* NULL: every repository */
 	const char *benchmark;     /* required */
 	enum store_metric metric;
-	const char *fingerprint; /* NULL: every environment */
+	const char *fingerprint; /* NULL: the environment of the benchmark's newest run */
 	/*
 	 * The commits to show, newest first (e.g. first-parent order from
-	 * runner/checkout); NULL: the commits that have runs, newest author time
+	 * runner/measure/checkout); NULL: the commits that have runs, newest author time
 	 * first. Commits in the list without a run are skipped.
 	 */
 	const char *const *hashes;
 	size_t nhashes;
 	size_t limit; /* 0: no limit */
+	/*
+	 * A metric of a harness case's series (a run `benchmark/case`, schema 6):
+	 * "time", "items_per_second", ...; NULL: `metric`, or for such a run its
+	 * first metric.
+	 */
+	const char *series_metric;
 };
 
 /*
  * One commit of the history: the newest matching run of the benchmark on
  * that commit (finished_at, then id; several runs exist when the commit was
- * measured again, or environments or specs differ: pass `fingerprint` to
- * pick one machine). Values come from the run's summary written with it
- * (runs.summary), in store_metric_unit(). The verdict is the newest
- * judgement's of that run's (commit, benchmark, environment, spec) — one on
- * the query's metric preferred, then one on "wall", then any — when the
- * commit was judged, else the run's own (measurement) verdict.
+ * measured again, or specs differ). One environment only: `fingerprint`, or
+ * when it is NULL the environment of the benchmark's newest run (named in
+ * store_history.fingerprint), so a history never mixes machines. Values come from the run's summary
+ * written with it (runs.summary), in store_metric_unit(). The verdict is the newest judgement's of
+ * that run's (commit, benchmark, environment, spec) — one on the query's metric preferred, then one
+ * on "wall", then any — when the commit was judged, else the run's own (measurement) verdict.
  */
 struct store_history_row {
 	char *hash;
@@ -83,16 +89,19 @@ struct store_history_row {
 	double min;
 	double iqr;        /* q3 - q1, type-7 quantiles (percentile_cont, numpy) */
 	double ratio_prev; /* median / the next older row's median; NAN for the oldest */
+	char *unit;        /* a harness case's unit ("ns", "B/s", ...); NULL: store_metric_unit() */
+	char *metric;      /* the summary's key read: "wall_ns", ..., or a harness case's metric */
 };
 
 struct store_history {
 	struct store_history_row *rows;
 	size_t nrows;
+	char *fingerprint; /* the one environment the rows come from */
 };
 
 #define STORE_HISTORY_INIT                                                                         \
 	{                                                                                          \
-		NULL, 0                                                                            \
+		NULL, 0, NULL                                                                      \
 	}
 
 /*
@@ -111,6 +120,15 @@ void store_history_release(struct store_history *h);
  */
 int store_history_explain(struct store *s, const struct store_history_query *q, struct strbuf *plan,
                           struct pw_error *err);
+
+/* One value a harness reported (schema 6), as store_value in store/results.h. Owned. */
+struct store_run_value {
+	char *metric;
+	char *unit;
+	char *direction; /* "lower", "higher" or "none" */
+	int64_t sample_seq;
+	double value;
+};
 
 /*
  * One stored run with its samples (seq order). Timestamps are ISO 8601 text.
@@ -140,6 +158,9 @@ struct store_run_info {
 	char *metadata_json;
 	struct sample *samples;
 	size_t nsamples;
+	/* a harness case's run (`benchmark/case`): its values, by metric then in order */
+	struct store_run_value *values;
+	size_t nvalues;
 };
 
 struct store_commit_info {
@@ -187,8 +208,36 @@ const struct store_run_info *store_commit_newest_run(const struct store_commit_i
                                                      const char *benchmark, const char *fingerprint,
                                                      const char *spec_hash);
 
+/* Two runs to compare: one benchmark, one spec, one environment. Borrowed from their commits. */
+struct store_run_pair {
+	const struct store_run_info *a, *b;
+};
+
+/*
+ * The runs of commits `a` and `b` to compare (`perfwarden compare`, the
+ * dashboard's /api/compare): per benchmark, newest runs of both that share a
+ * spec hash and an environment fingerprint — timings are only compared within
+ * one environment, so a run of another machine is never matched. Of several
+ * such (spec, environment), the one whose older run finished last. Benchmarks
+ * without one are left out. *out (malloc'd, the caller frees it) is in the
+ * order of a's runs; returns how many.
+ */
+size_t store_run_pairs(const struct store_commit_info *a, const struct store_commit_info *b,
+                       struct store_run_pair **out);
+
 /* Whether any run of `benchmark` exists (in `repo_location`, NULL: anywhere). */
 int store_benchmark_exists(struct store *s, const char *repo_location, const char *benchmark,
                            int *exists, struct pw_error *err);
+
+/*
+ * The names of the benchmarks that have runs (in `repo_location`, NULL:
+ * anywhere; measured in environment `fingerprint`, NULL: any), sorted. *out
+ * is the caller's (store_names_free); *n is 0 when nothing was stored.
+ */
+int store_benchmark_names(struct store *s, const char *repo_location, const char *fingerprint,
+                          char ***out, size_t *n, struct pw_error *err);
+
+/* Free a list from store_benchmark_names(); NULL is fine. */
+void store_names_free(char **names, size_t n);
 
 #endif

@@ -4,13 +4,15 @@
  * statement that upserts the repositories, environments, commits and runs
  * (array parameters, libpq pipeline mode), one COPY for all the samples, and
  * COMMIT in the COPY's query string. Around it the safety net: retry on a
- * lost connection, else the local spool. Read by store/query.c; called by
- * runner/pipeline and `perfwarden db replay`.
+ * lost connection, else the local spool (store/spool: the file format), and
+ * the replay of what was spooled once the database is back. Read by
+ * store/query.c; called by runner/measure/pipeline and `perfwarden db replay`.
  */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <libpq-fe.h>
 
 #include "results.h"
@@ -284,6 +286,69 @@ static void run_summary(struct strbuf *out, const struct store_run_result *run)
 	free(v);
 }
 
+static int by_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The type-7 quantile p of sorted v[0..n). */
+static double quantile7d(const double *v, size_t n, double p)
+{
+	double h = (double)(n - 1) * p;
+	size_t lo = (size_t)h;
+
+	if (lo + 1 >= n)
+		return v[n - 1];
+	return v[lo] + (h - (double)lo) * (v[lo + 1] - v[lo]);
+}
+
+/*
+ * runs.summary for a series' run (schema 6): per metric of its values n,
+ * min, q1, median, q3, unit and direction, in the form run_summary() gives
+ * a process run's, so history reads either alike.
+ */
+static void values_summary(struct strbuf *out, const struct store_run_result *run)
+{
+	struct strbuf samples = STRBUF_INIT;
+	json_t *sum;
+	double *v = malloc((run->nvalues + 1) * sizeof(*v));
+	char *text;
+	size_t i, j, n;
+
+	/* a benchmark's own run may carry values too (its build's): both summaries */
+	run_summary(&samples, run);
+	sum = json_loads(samples.buf, 0, NULL);
+	strbuf_release(&samples);
+	if (!v || !sum)
+		abort();
+	for (i = 0; i < run->nvalues; i++) {
+		const struct store_value *x = &run->values[i];
+
+		if (json_object_get(sum, x->metric))
+			continue;
+		for (j = i, n = 0; j < run->nvalues; j++)
+			if (!strcmp(run->values[j].metric, x->metric))
+				v[n++] = run->values[j].value;
+		qsort(v, n, sizeof(*v), by_double);
+		json_object_set_new(sum, x->metric,
+		                    json_pack("{s:I, s:f, s:f, s:f, s:f, s:s, s:s}", "n",
+		                              (json_int_t)n, "min", v[0], "q1",
+		                              quantile7d(v, n, 0.25), "median",
+		                              quantile7d(v, n, 0.5), "q3", quantile7d(v, n, 0.75),
+		                              "unit", x->unit ? x->unit : "", "direction",
+		                              x->direction ? x->direction : "lower"));
+	}
+	text = json_dumps(sum, JSON_COMPACT);
+	if (!text)
+		abort();
+	strbuf_addstr(out, text);
+	free(text);
+	free(v);
+	json_decref(sum);
+}
+
 /*
  * The ingest statement: every row of a batch but the samples, in one
  * statement whose parameters are arrays (one element per commit, $1-$10, or
@@ -451,7 +516,10 @@ static int ingest_params(const struct store_results *r, size_t n, struct strbuf 
 			array_add(&arr[IN_METADATA],
 			          run->metadata_json ? run->metadata_json : "{}");
 			strbuf_reset(&lit);
-			run_summary(&lit, run);
+			if (run->nvalues)
+				values_summary(&lit, run);
+			else
+				run_summary(&lit, run);
 			array_add(&arr[IN_SUMMARY], lit.buf);
 		}
 	}
@@ -477,7 +545,7 @@ done:
  * goes to *out (the caller's to PQclear) when everything succeeded.
  */
 static int begin_and_ingest(struct store *s, const struct strbuf *arr, size_t n, PGresult **out,
-                            struct pw_error *err)
+                            int *raced, struct pw_error *err)
 {
 	const char *params[INGEST_NPARAMS];
 	const char *name = "pw_ingest";
@@ -524,9 +592,15 @@ static int begin_and_ingest(struct store *s, const struct strbuf *arr, size_t n,
 			*out = res;
 			continue;
 		}
-		if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && !ret)
+		if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && !ret) {
+			const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+			/* 23502: a row another transaction committed meanwhile is not in our
+			 * snapshot */
+			*raced = state && !strcmp(state, "23502");
 			ret = store_check(s, res, PGRES_COMMAND_OK, "could not store the results",
 			                  err);
+		}
 		PQclear(res);
 	}
 	if (!ret && !*out)
@@ -592,6 +666,76 @@ static void copy_row(struct strbuf *buf, int64_t run_id, size_t seq, const struc
 }
 
 #define COPY_CHUNK (256 * 1024)
+
+/*
+ * The series' values of every run that has an id (schema 6), in one
+ * statement of array parameters inside the open transaction; nothing is
+ * sent when the batch has none.
+ */
+static int insert_values(struct store *s, const struct store_results *r, size_t n,
+                         const int64_t *run_ids, struct pw_error *err)
+{
+	enum { NCOLS = 7 };
+	struct strbuf arr[NCOLS], num = STRBUF_INIT;
+	const char *params[NCOLS];
+	size_t c, i, j, k = 0, count = 0, seq = 0;
+	PGresult *res;
+	int ret = 0;
+
+	for (i = 0; i < NCOLS; i++)
+		arr[i] = (struct strbuf)STRBUF_INIT;
+	for (c = 0; c < n; c++) {
+		for (i = 0; i < r[c].nruns; i++, k++) {
+			const struct store_run_result *run = &r[c].runs[i];
+
+			for (j = 0; run_ids[k] && j < run->nvalues; j++) {
+				const struct store_value *v = &run->values[j];
+				size_t m;
+
+				/* seq counts per metric; a metric's values usually come together */
+				if (j && !strcmp(run->values[j - 1].metric, v->metric)) {
+					seq++;
+				} else {
+					for (m = 0, seq = 0; m < j; m++)
+						seq += !strcmp(run->values[m].metric, v->metric);
+				}
+				strbuf_reset(&num);
+				strbuf_addf(&num, "%" PRId64, run_ids[k]);
+				array_add(&arr[0], num.buf);
+				array_add(&arr[1], v->metric);
+				array_add_int(&arr[2], seq);
+				strbuf_reset(&num);
+				if (v->sample_seq >= 0)
+					strbuf_addf(&num, "%" PRId64, v->sample_seq);
+				array_add(&arr[3], v->sample_seq >= 0 ? num.buf : NULL);
+				strbuf_reset(&num);
+				strbuf_addf(&num, "%.17g", v->value);
+				array_add(&arr[4], num.buf);
+				array_add(&arr[5], v->unit ? v->unit : "");
+				array_add(&arr[6], v->direction ? v->direction : "lower");
+				count++;
+			}
+		}
+	}
+	if (!count)
+		goto done;
+	for (i = 0; i < NCOLS; i++) {
+		array_end(&arr[i]);
+		params[i] = arr[i].buf;
+	}
+	res = PQexecParams(s->conn,
+	                   "INSERT INTO series_values (run_id, metric, seq, sample_seq, value, "
+	                   "unit, direction) SELECT * FROM unnest($1::bigint[], $2::text[], "
+	                   "$3::int[], $4::int[], $5::float8[], $6::text[], $7::text[])",
+	                   NCOLS, NULL, params, NULL, NULL, 0);
+	ret = store_check(s, res, PGRES_COMMAND_OK, "could not store the series' values", err);
+	PQclear(res);
+done:
+	for (i = 0; i < NCOLS; i++)
+		strbuf_release(&arr[i]);
+	strbuf_release(&num);
+	return ret;
+}
 
 /*
  * One COPY for the samples of every run that has an id in run_ids[] (runs
@@ -673,7 +817,7 @@ int store_results_write_many(struct store *s, const struct store_results *r, siz
 	PGresult *res = NULL;
 	int64_t *run_ids = NULL;
 	size_t c, nruns = 0;
-	int ret, row, begun = 0;
+	int ret, row, begun = 0, attempt;
 
 	for (c = 0; c < INGEST_NPARAMS; c++)
 		arr[c] = (struct strbuf)STRBUF_INIT;
@@ -689,14 +833,30 @@ int store_results_write_many(struct store *s, const struct store_results *r, siz
 	if (!run_ids)
 		abort();
 	begun = 1;
-	if ((ret = begin_and_ingest(s, arr, n, &res, err)) < 0)
-		goto done;
+	/*
+	 * Another perfwarden storing the same commit (or repository, environment)
+	 * at the same moment inserts the row this statement's snapshot cannot
+	 * see: then the statement finds no id (a not-null violation), and a
+	 * second try, with a fresh snapshot, does.
+	 */
+	for (attempt = 0;; attempt++) {
+		int raced = 0;
+
+		if ((ret = begin_and_ingest(s, arr, n, &res, &raced, err)) == 0)
+			break;
+		if (!raced || attempt >= 2 || store_connection_lost(s))
+			goto done;
+		store_exec_quiet(s, "ROLLBACK");
+		pw_error_clear(err);
+	}
 	for (row = 0; row < PQntuples(res); row++) {
 		size_t ord = strtoull(PQgetvalue(res, row, 0), NULL, 10);
 
 		if (ord >= 1 && ord <= nruns)
 			run_ids[ord - 1] = strtoll(PQgetvalue(res, row, 1), NULL, 10);
 	}
+	if ((ret = insert_values(s, r, n, run_ids, err)) < 0)
+		goto done;
 	ret = copy_samples_and_commit(s, r, n, run_ids, err);
 done:
 	if (ret < 0 && begun && !store_connection_lost(s))
@@ -730,7 +890,8 @@ int store_results_save(struct store *s, const struct store_results *r, struct st
 		goto done;
 	strbuf_addstr(&why, s && s->conn ? pw_error_message(err) : "not connected to the database");
 	if ((ret = spool_write(r, &path, err)) < 0) {
-		pw_error_prefix(err, "could not store the results (%s), nor spool them", why.buf);
+		pw_error_prefix(err, "could not store the results of %.12s (%s), nor spool them",
+		                r->commit.hash, why.buf);
 		goto done;
 	}
 	if (spooled)
@@ -742,6 +903,49 @@ int store_results_save(struct store *s, const struct store_results *r, struct st
 done:
 	strbuf_release(&path);
 	strbuf_release(&why);
+	return ret;
+}
+
+int store_results_replay(struct store *s, size_t *stored, size_t *left, struct pw_error *err)
+{
+	struct spool_list files = SPOOL_LIST_INIT;
+	struct strbuf bad = STRBUF_INIT;
+	struct pw_error one = PW_ERROR_INIT;
+	size_t i;
+	int ret;
+
+	*stored = *left = 0;
+	if ((ret = spool_list(&files, err)) < 0)
+		goto done;
+	for (i = 0; i < files.n; i++) {
+		struct spool_entry *e = NULL;
+
+		if (spool_read(files.paths[i], &e, &one) < 0) {
+			(*left)++;
+			if (!bad.len)
+				strbuf_addstr(&bad, pw_error_message(&one));
+			continue;
+		}
+		ret = store_results_write(s, &e->results, err);
+		spool_entry_free(e);
+		if (ret < 0) {
+			*left += files.n - i;
+			pw_error_prefix(err, "could not replay '%s'", files.paths[i]);
+			goto done;
+		}
+		if ((ret = spool_remove(files.paths[i], err)) < 0) {
+			pw_error_prefix(err, "its results are stored (do not replay it again)");
+			*left += files.n - i - 1;
+			goto done;
+		}
+		(*stored)++;
+	}
+	if (bad.len)
+		ret = pw_error_set(err, PW_EINVALID, "%s", bad.buf);
+done:
+	spool_list_release(&files);
+	pw_error_release(&one);
+	strbuf_release(&bad);
 	return ret;
 }
 

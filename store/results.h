@@ -34,6 +34,19 @@ struct store_commit_meta {
 	const char *subject;
 };
 
+/*
+ * One value a benchmark's harness reported (schema 6, series_values): a run
+ * named `benchmark/case` holds its case's values, every metric's
+ * repetitions in order (seq counts per metric, in the order given here).
+ */
+struct store_value {
+	const char *metric;    /* "time", "items_per_second", ... */
+	const char *unit;      /* "ns", "B/s", ...; NULL or "" when not known */
+	const char *direction; /* "lower", "higher" or "none" */
+	int64_t sample_seq;    /* the process run (samples.seq) that reported it; -1: unknown */
+	double value;
+};
+
 /* One benchmark's run on the commit. Strings may be NULL (stored as NULL). */
 struct store_run_result {
 	const char *benchmark;
@@ -48,6 +61,8 @@ struct store_run_result {
 	const char *metadata_json;    /* a JSON object, or NULL for {} */
 	const struct sample *samples; /* kept repetitions, in order (seq = index) */
 	size_t nsamples;
+	const struct store_value *values; /* a series' values (above); NULL for a process run */
+	size_t nvalues;
 };
 
 struct store_results {
@@ -103,11 +118,21 @@ int store_results_write_many(struct store *s, const struct store_results *r, siz
  * still cannot be stored — or `s` is NULL / not connected — the results are
  * written to a spool file under $PERFWARDEN_HOME/spool/ (path appended to
  * `spooled`, may be NULL) and PW_EDB is returned with a message naming the
- * file; `perfwarden db replay` (store_spool_replay) stores it later.
+ * file; `perfwarden db replay` (store_results_replay) stores it later.
  * Returns 0 when stored. PW_EIO when even the spool file could not be written.
  */
 int store_results_save(struct store *s, const struct store_results *r, struct strbuf *spooled,
                        struct pw_error *err);
+
+/*
+ * Store every spool file (store/spool.h; oldest first) with
+ * store_results_write() and remove each one stored. Counts go to *stored and
+ * *left. Stops at the first failure to store (PW_EDB); a malformed file is
+ * left in place, counted in *left, and reported in `err` (PW_EINVALID) after
+ * the others were tried. PW_EIO when the spool cannot be read or a stored
+ * file cannot be removed.
+ */
+int store_results_replay(struct store *s, size_t *stored, size_t *left, struct pw_error *err);
 
 /*
  * Find the newest complete run (finished_at DESC, then id DESC) of

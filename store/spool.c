@@ -1,7 +1,9 @@
 /*
  * The local spool: when the database cannot take a commit's results, they
  * are written here as JSON (jansson) instead of being thrown away, and
- * `perfwarden db replay` stores them later. One file per commit.
+ * `perfwarden db replay` (store_results_replay, store/results.c) stores them
+ * later. One file per commit. Only the file format lives here: this file
+ * calls nothing of store/results.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -41,23 +43,6 @@ static json_t *str_or_null(const char *s)
 	return j;
 }
 
-static json_t *metric(int64_t v)
-{
-	return v == SAMPLE_ABSENT ? json_null() : json_integer(v);
-}
-
-static json_t *sample_json(const struct sample *x)
-{
-	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:i,s:i,s:b}", "wall_ns",
-	                 metric(x->wall_ns), "user_ns", metric(x->user_ns), "sys_ns",
-	                 metric(x->sys_ns), "maxrss_kib", metric(x->maxrss_kib), "minflt",
-	                 metric(x->minflt), "majflt", metric(x->majflt), "nvcsw", metric(x->nvcsw),
-	                 "nivcsw", metric(x->nivcsw), "instructions", metric(x->instructions),
-	                 "cycles", metric(x->cycles), "branch_misses", metric(x->branch_misses),
-	                 "cache_misses", metric(x->cache_misses), "exit_code", x->exit_code,
-	                 "term_signal", x->term_signal, "timed_out", x->timed_out);
-}
-
 static json_t *results_json(const struct store_results *r)
 {
 	json_t *parents = json_array(), *runs = json_array();
@@ -67,10 +52,20 @@ static json_t *results_json(const struct store_results *r)
 		json_array_append_new(parents, json_string(r->commit.parents[i]));
 	for (i = 0; i < r->nruns; i++) {
 		const struct store_run_result *run = &r->runs[i];
-		json_t *samples = json_array();
+		json_t *samples = json_array(), *values = json_array();
 
 		for (j = 0; j < run->nsamples; j++)
 			json_array_append_new(samples, sample_json(&run->samples[j]));
+		for (j = 0; j < run->nvalues; j++) {
+			const struct store_value *v = &run->values[j];
+
+			json_array_append_new(values, json_pack("{s:o,s:o,s:o,s:I,s:f}", "metric",
+			                                        str_or_null(v->metric), "unit",
+			                                        str_or_null(v->unit), "direction",
+			                                        str_or_null(v->direction), "sample",
+			                                        (json_int_t)v->sample_seq, "value",
+			                                        v->value));
+		}
 		json_array_append_new(
 		        runs, json_pack("{s:o,s:o,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "benchmark",
 		                        str_or_null(run->benchmark), "spec_hash",
@@ -82,6 +77,11 @@ static json_t *results_json(const struct store_results *r)
 		                        str_or_null(run->diff_report), "stderr_tail",
 		                        str_or_null(run->stderr_tail), "metadata",
 		                        str_or_null(run->metadata_json), "samples", samples));
+		if (json_array_size(values))
+			json_object_set_new(json_array_get(runs, json_array_size(runs) - 1),
+			                    "values", values);
+		else
+			json_decref(values);
 	}
 	return json_pack(
 	        "{s:i,s:o,s:o,s:{s:o,s:o,s:o,s:o,s:I,s:o},s:o,s:o,s:o}", "perfwarden_spool",
@@ -153,6 +153,7 @@ void spool_entry_free(struct spool_entry *e)
 	json_decref(e->json);
 	free(e->runs);
 	free(e->samples);
+	free(e->values);
 	free(e->parents);
 	free(e);
 }
@@ -162,7 +163,7 @@ int spool_read(const char *path, struct spool_entry **out, struct pw_error *err)
 	struct spool_entry *e = calloc(1, sizeof(*e));
 	json_error_t jerr;
 	json_t *doc, *commit, *parents, *runs, *run, *samples, *x;
-	size_t i, j, total = 0, at = 0;
+	size_t i, j, total = 0, at = 0, nvalues = 0, vat = 0;
 	int ret = 0;
 
 	if (!e)
@@ -196,9 +197,14 @@ int spool_read(const char *path, struct spool_entry **out, struct pw_error *err)
 	e->results.commit.author_time = json_integer_value(json_object_get(commit, "author_time"));
 	e->parents = calloc(json_array_size(parents) + 1, sizeof(*e->parents));
 	e->runs = calloc(json_array_size(runs) + 1, sizeof(*e->runs));
-	json_array_foreach(runs, i, run) total += json_array_size(json_object_get(run, "samples"));
+	json_array_foreach(runs, i, run)
+	{
+		total += json_array_size(json_object_get(run, "samples"));
+		nvalues += json_array_size(json_object_get(run, "values"));
+	}
 	e->samples = calloc(total + 1, sizeof(*e->samples));
-	if (!e->parents || !e->runs || !e->samples)
+	e->values = calloc(nvalues + 1, sizeof(*e->values));
+	if (!e->parents || !e->runs || !e->samples || !e->values)
 		abort();
 	json_array_foreach(parents, i, x) e->parents[i] = json_string_value(x);
 	e->results.commit.parents = e->parents;
@@ -244,6 +250,25 @@ int spool_read(const char *path, struct spool_entry **out, struct pw_error *err)
 			s->term_signal = (int)json_integer_value(json_object_get(x, "term_signal"));
 			s->timed_out = json_is_true(json_object_get(x, "timed_out"));
 		}
+		r->values = e->values + vat;
+		r->nvalues = json_array_size(json_object_get(run, "values"));
+		json_array_foreach(json_object_get(run, "values"), j, x)
+		{
+			struct store_value *v = &e->values[vat++];
+			json_t *sample = json_object_get(x, "sample");
+
+			v->metric = get_str(x, "metric");
+			v->unit = get_str(x, "unit");
+			v->direction = get_str(x, "direction");
+			v->sample_seq = json_is_integer(sample) ? json_integer_value(sample) : -1;
+			v->value = json_number_value(json_object_get(x, "value"));
+			if (!v->metric) {
+				ret = pw_error_set(err, PW_EINVALID,
+				                   "'%s': a value of run %zu has no metric", path,
+				                   i);
+				goto done;
+			}
+		}
 	}
 	e->results.runs = e->runs;
 	e->results.nruns = json_array_size(runs);
@@ -260,72 +285,59 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int store_spool_replay(struct store *s, size_t *stored, size_t *left, struct pw_error *err)
+int spool_list(struct spool_list *out, struct pw_error *err)
 {
-	struct strbuf dir = STRBUF_INIT, path = STRBUF_INIT, bad = STRBUF_INIT;
-	struct pw_error one = PW_ERROR_INIT;
-	char **names = NULL;
-	size_t n = 0, alloc = 0, i;
+	struct strbuf dir = STRBUF_INIT;
+	size_t alloc = 0;
 	struct dirent *de;
 	DIR *d;
 	int ret = 0;
 
-	*stored = *left = 0;
+	spool_list_release(out);
 	spool_dir(&dir);
 	d = opendir(dir.buf);
-	if (!d)
-		goto done; /* no spool: nothing to replay */
+	if (!d) {
+		if (errno != ENOENT)
+			ret = pw_error_errno(err, PW_EIO, "could not read '%s'", dir.buf);
+		goto done; /* no spool: nothing spooled */
+	}
 	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name);
+		struct strbuf path = STRBUF_INIT;
 
 		if (len < 6 || strcmp(de->d_name + len - 5, ".json"))
 			continue;
-		if (n == alloc) {
+		if (out->n == alloc) {
 			alloc = alloc ? 2 * alloc : 16;
-			names = realloc(names, alloc * sizeof(*names));
-			if (!names)
+			out->paths = realloc(out->paths, alloc * sizeof(*out->paths));
+			if (!out->paths)
 				abort();
 		}
-		names[n++] = strdup(de->d_name);
+		strbuf_addf(&path, "%s/%s", dir.buf, de->d_name);
+		out->paths[out->n++] = strbuf_detach(&path, NULL);
 	}
 	closedir(d);
-	if (n)
-		qsort(names, n, sizeof(*names), by_name);
-	for (i = 0; i < n; i++) {
-		struct spool_entry *e = NULL;
-
-		strbuf_reset(&path);
-		strbuf_addf(&path, "%s/%s", dir.buf, names[i]);
-		if (spool_read(path.buf, &e, &one) < 0) {
-			(*left)++;
-			if (!bad.len)
-				strbuf_addstr(&bad, pw_error_message(&one));
-			continue;
-		}
-		ret = store_results_write(s, &e->results, err);
-		spool_entry_free(e);
-		if (ret < 0) {
-			*left += n - i;
-			pw_error_prefix(err, "could not replay '%s'", path.buf);
-			goto done;
-		}
-		if (unlink(path.buf) < 0) {
-			ret = pw_error_errno(err, PW_EIO, "stored but could not remove '%s'",
-			                     path.buf);
-			*left += n - i - 1;
-			goto done;
-		}
-		(*stored)++;
-	}
-	if (bad.len)
-		ret = pw_error_set(err, PW_EINVALID, "%s", bad.buf);
+	if (out->n)
+		qsort(out->paths, out->n, sizeof(*out->paths), by_name);
 done:
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	pw_error_release(&one);
 	strbuf_release(&dir);
-	strbuf_release(&path);
-	strbuf_release(&bad);
 	return ret;
+}
+
+void spool_list_release(struct spool_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->paths[i]);
+	free(l->paths);
+	l->paths = NULL;
+	l->n = 0;
+}
+
+int spool_remove(const char *path, struct pw_error *err)
+{
+	if (unlink(path) < 0)
+		return pw_error_errno(err, PW_EIO, "could not remove '%s'", path);
+	return 0;
 }

@@ -6,7 +6,10 @@
 /*
  * The local spool: one commit's results that could not reach the database,
  * kept as a JSON file $PERFWARDEN_HOME/spool/<time>-<pid>-<hash>.json (written
- * to a temporary name and renamed, so a file there is always whole).
+ * to a temporary name and renamed, so a file there is always whole). A file
+ * format only: writing, reading, listing and removing those files. Storing
+ * them is store/results.h's (store_results_save spools, store_results_replay
+ * stores what was spooled); the spool needs only the results' types.
  */
 
 /* Write `r` to a new spool file; its path is appended to `path` (may be NULL). */
@@ -21,6 +24,7 @@ struct spool_entry {
 	void *json; /* the parsed document the strings point into */
 	struct store_run_result *runs;
 	struct sample *samples;
+	struct store_value *values;
 	const char **parents;
 };
 
@@ -29,13 +33,27 @@ int spool_read(const char *path, struct spool_entry **out, struct pw_error *err)
 
 void spool_entry_free(struct spool_entry *e);
 
+/* The spool files, oldest first (their names start with the time they were written). */
+struct spool_list {
+	char **paths; /* full paths; owned */
+	size_t n;
+};
+
+#define SPOOL_LIST_INIT                                                                            \
+	{                                                                                          \
+		NULL, 0                                                                            \
+	}
+
 /*
- * Store every spool file (oldest first) and remove each one stored. Counts go
- * to *stored and *left. Stops at the first failure to store (PW_EDB); a
- * malformed file is left in place, counted in *left, and reported in `err`
- * (PW_EINVALID) after the others were tried.
+ * List the spool files into `out` (released first); none when there is no
+ * spool directory. PW_EIO when it cannot be read. Free with spool_list_release().
  */
-int store_spool_replay(struct store *s, size_t *stored, size_t *left, struct pw_error *err);
+int spool_list(struct spool_list *out, struct pw_error *err);
+
+void spool_list_release(struct spool_list *l);
+
+/* Remove one spool file (once it is stored). PW_EIO when it cannot be. */
+int spool_remove(const char *path, struct pw_error *err);
 
 /* Append the spool directory's path to `out`. */
 void spool_dir(struct strbuf *out);

@@ -15,8 +15,17 @@ import sys
 FLAGS = {"slower", "faster"}
 
 
+def is_memory(r):
+    return r.get("metric") == "memory"
+
+
 def score(manifest, doc):
-    by_commit = {r["commit"]: r for r in doc["results"]}
+    # the time verdicts; a check that judges peak memory too (metric "memory")
+    # lists those apart, and none of these commits changes memory: any flag is false
+    by_commit = {r["commit"]: r for r in doc["results"] if not is_memory(r)}
+    memory_flags = ["peak memory of %s read %s: ratio %s" % (r["commit"][:7], r["verdict"],
+                    "%.4f" % r["ratio"] if r.get("ratio") is not None else "-")
+                    for r in doc["results"] if is_memory(r) and r["verdict"] in FLAGS]
     row = {"found": {}, "undone": [], "false": [], "undecided": 0, "unchanged": 0,
            "neutral": 0, "missed_ok": 0, "runs": [], "details": []}
     for commit, kind, cause, pct in manifest:
@@ -50,7 +59,8 @@ def score(manifest, doc):
                 row["undecided"] += 1
                 row["details"].append("%s commit %s inconclusive: ratio %s ci %s runs %s" % (
                     cause, commit[:7], ratio, ci, r.get("runs")))
-    nets = doc.get("net", {}).get("benchmarks", [])
+    row["false"] += memory_flags
+    nets = [n for n in doc.get("net", {}).get("benchmarks", []) if not is_memory(n)]
     row["net"] = ",".join(n["verdict"] for n in nets) or "-"
     return row
 

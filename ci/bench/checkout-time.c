@@ -1,5 +1,5 @@
 /*
- * checkout-time: how long perfwarden's own checkout (runner/checkout, libgit2)
+ * checkout-time: how long perfwarden's own checkout (runner/measure/checkout, libgit2)
  * takes per commit, for ci/bench/overhead. Opens REPO once, then checks each
  * REV out into WORKDIR/<hash> with checkout_worktree() and prints one line
  * per commit: "<hash> <milliseconds>". A benchmark helper, not part of

@@ -178,7 +178,7 @@ int main(int argc, char **argv)
 	printf("vacuum analyze: %.2f s\n", now_s() - t0);
 	{
 		struct store_history_query q = {repo, NULL, STORE_METRIC_WALL, NULL,
-		                                NULL, 0,    (size_t)limit};
+		                                NULL, 0,    (size_t)limit,     NULL};
 		struct strbuf plan = STRBUF_INIT;
 
 		q.benchmark = bench_names[1];

@@ -10,7 +10,10 @@ PW=$PERFWARDEN_BIN
 JULIA=$PERFWARDEN_BUILD/kernel/julia
 
 T=$(mktemp -d /tmp/pwtest.XXXXXX)
-chmod 755 "$T"
+# Sticky and writable by all, like /tmp: builds and benchmarks run as an
+# unprivileged user (perfwarden-run) when the tests run as root, and the test
+# benchmarks leave marks here ($T/setup.log, $T/bench.pid).
+chmod 1777 "$T"
 export PERFWARDEN_HOME=$T/home
 export GIT_AUTHOR_NAME=tester GIT_AUTHOR_EMAIL=tester@example.com
 export GIT_COMMITTER_NAME=tester GIT_COMMITTER_EMAIL=tester@example.com

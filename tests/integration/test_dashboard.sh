@@ -6,7 +6,9 @@
 # draw one point per valid timing and one marker per flagged commit, opening
 # from disk with no server and no network; `perfwarden serve` must serve the
 # same chart, a commit page per marker with the right verdict, and the compare
-# view. Screenshots of each page are kept in $PERFWARDEN_BUILD/artifacts/.
+# view; for a benchmark with params whose harness reports cases, the pickers
+# offer each combination, case and the case's own metrics, and a link names
+# one. Screenshots of each page are kept in $PERFWARDEN_BUILD/artifacts/.
 source "$(dirname "$0")/lib.sh"
 D=$PERFWARDEN_SOURCE/tests/integration/dashboard
 ART=$PERFWARDEN_BUILD/artifacts
@@ -30,8 +32,11 @@ expect_eq() { # expect_eq GOT WANT DESCRIPTION
 "$D/make_repo.sh" "$T/repo" "$PERFWARDEN_SOURCE/golden"
 R=$T/repo
 base=$(git -C "$R" rev-list --max-parents=0 HEAD)
+# --alpha 0.001: the push's false-alarm rate, 5% by default, would otherwise
+# be this test's own chance of an extra marker; the two planted changes (+200%,
+# -33%) are found at any alpha within the 20 rounds the spec allows.
 expect_exit 1 "check over the 19 commits finds regressions" -- \
-	"$PW" check --repo "$R" --each "$base..HEAD"
+	"$PW" check --repo "$R" --each --alpha 0.001 "$base..HEAD"
 hash_of() { git -C "$R" log --format=%H --grep="^$1 " -n1; }
 
 # What the chart must show, from `history --json` (another path through the store):
@@ -46,6 +51,10 @@ fail = {"wrong-output", "build-failed", "crashed", "timeout"}
 print(sum(1 for r in rows if r["samples"] and r["verdict"] not in fail),
       sum(1 for r in rows if r["verdict"] in fail | {"slower", "faster"}))' "$T/history.json")
 expect_eq "$want_markers" 5 "the data set has five flagged commits"
+[ "$want_markers" = 5 ] || python3 -c '
+import json, sys
+for r in json.load(open(sys.argv[1]))["commits"]:
+    print("   ", r["subject"][:24], r["verdict"], r["ratio_prev"])' "$T/history.json" >&2
 
 # ---- the static report, from disk ----
 expect_exit 0 "report --html writes the file" -- "$PW" report --html "$T/report.html" --repo "$R"
@@ -160,5 +169,52 @@ dump "$U/compare?a=$(hash_of c7)&b=$slower" "$T/compare.dom"
 expect_eq "$(status_attr ready "$T/compare.dom")" 1 "compare view finished"
 expect_grep 'data-benchmark="julia" data-metric="wall"' "$T/compare.dom" "compare view has the wall row"
 chrome --virtual-time-budget=10000 --screenshot="$ART/dashboard-compare.png" "$U/compare?a=$(hash_of c7)&b=$slower" >/dev/null
+
+# ---- a benchmark with params whose harness reports cases and metrics: the pickers ----
+# (one series per combination and case; `run` measures two commits, no check needed)
+R2=$T/series
+git init -q -b main "$R2"
+cat >"$R2/gen.sh" <<'GEN'
+#!/bin/sh
+# cases alpha and beta: latency samples (ns) and a throughput, scaled by n and ./factor
+f=$(cat factor)
+a=$((1000 * $1 * f)) b=$((3000 * $1 * f))
+printf '{"alpha": {"latency": {"samples": [%s, %s], "unit": "ns"}, "throughput": {"value": %s, "unit": "ops/s"}},' $a $a $((1000000 / a))
+printf ' "beta": {"latency": {"samples": [%s, %s], "unit": "ns"}, "throughput": {"value": %s, "unit": "ops/s"}}}\n' $b $b $((1000000 / b))
+GEN
+cat >"$R2/.perfwarden" <<'SPEC'
+[build]
+	command = true
+	artifacts = gen.sh factor
+[benchmark "cases"]
+	command = sh gen.sh ${n}
+	params = n: 1,2
+	format = json
+	repeat = 2
+	warmup = 0
+SPEC
+echo 1 >"$R2/factor"
+git -C "$R2" add -A && git -C "$R2" commit -qm "two cases over n"
+echo 2 >"$R2/factor"
+git -C "$R2" commit -qam "twice the latency"
+expect_exit 0 "run both commits of a parameterised harness benchmark" -- "$PW" run --repo "$R2" HEAD~1 HEAD
+q2="repo=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$R2")"
+dump "$U/?$q2&benchmark=cases" "$T/series.dom"
+expect_eq "$(status_attr ready "$T/series.dom")" 1 "the dashboard draws a benchmark with params"
+expect_eq "$(status_attr combinations "$T/series.dom")" "n=1 n=2" "its combinations are offered"
+expect_eq "$(status_attr cases "$T/series.dom")" " alpha beta" "the whole process and each case are offered"
+expect_eq "$(status_attr series "$T/series.dom")" "cases@n=1" "the first combination's process is shown first"
+expect_eq "$(status_attr points "$T/series.dom")" 2 "one point per commit"
+dump "$U/?$q2&benchmark=cases@n=2/beta&metric=throughput" "$T/series.dom"
+expect_eq "$(status_attr series "$T/series.dom")" "cases@n=2/beta" "a link picks combination and case"
+expect_eq "$(status_attr params "$T/series.dom")/$(status_attr case "$T/series.dom")" "n=2/beta" "the pickers say so"
+expect_eq "$(status_attr metrics "$T/series.dom")" "latency throughput" "the case's own metrics are offered"
+expect_eq "$(status_attr metric "$T/series.dom")" "throughput" "the metric asked for is drawn"
+expect_eq "$(status_attr unit "$T/series.dom")" "ops/s" "in the case's unit"
+expect_eq "$(status_attr points "$T/series.dom")" 2 "one point per commit of that series"
+dump "$U/?$q2&benchmark=cases@n=2/alpha" "$T/series.dom"
+expect_eq "$(status_attr metric "$T/series.dom")" "latency" "a case without a metric asked shows its first"
+chrome --virtual-time-budget=10000 --screenshot="$ART/dashboard-series.png" "$U/?$q2&benchmark=cases@n=2/beta&metric=throughput" >/dev/null
+[ -s "$ART/dashboard-series.png" ] && pass "series screenshot kept" || fail "no series screenshot"
 
 finish

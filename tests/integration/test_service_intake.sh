@@ -3,11 +3,16 @@
 # HTTP: signed, badly signed, unsigned, oversized (by Content-Length and
 # chunked), malformed, replayed, ping, deleted-branch and new-branch webhooks
 # from GitHub, Gitea and GitLab are answered with the right status and enqueue
-# exactly what they should (`perfwarden jobs --json`); a long-running worker
-# wakes on NOTIFY (its fallback poll is 60 s), judges the jobs and posts
-# commit statuses to a real HTTP receiver (python3 http.server) with state,
-# description and dashboard link; the token never appears in any log; serve
-# refuses a public address without a secret and stops cleanly on SIGTERM.
+# exactly what they should (`perfwarden jobs --json`); a repository the
+# config does not allow is refused (403, with the reason, logged), and so is
+# a foreign Host header (DNS rebinding); a new branch is queued at once, even
+# when its repository cannot be reached, and the worker finds its base or
+# fails it; a long-running worker wakes on NOTIFY (its fallback poll is 60 s),
+# judges the jobs and posts commit statuses to a real HTTP receiver (python3
+# http.server) with state, description and dashboard link; the token never
+# appears in any log; serve refuses a public address without a secret, refuses
+# unsigned webhooks unless told to accept them on loopback for a test, and
+# stops cleanly on SIGTERM.
 source "$(dirname "$0")/lib.sh"
 cleanup_hooks+=("\"$PW\" db stop >/dev/null 2>&1")
 
@@ -78,6 +83,11 @@ cat >"$T/config" <<CONF
 	golden-dir = $T/golden
 	lease = 30
 	poll = 60
+	attempts = 2
+	retry-delay = 0
+[allow]
+	repository = $R
+	repository = http://127.0.0.1:9/acme/*
 [repository "acme/widget"]
 	forge = gitea
 	api = http://127.0.0.1:$RPORT/api/v1
@@ -208,8 +218,45 @@ push_body "$zero" 1111111111111111111111111111111111111111 refs/heads/ghost >"$T
 what="new branch whose commit the repository lacks"
 post gitea "$T/ghost.json" -H "X-Gitea-Event: push" -H "X-Gitea-Delivery: g-2" \
 	-H "X-Gitea-Signature: $(hmac "$(cat "$T/ghost.json")" "$SECRET")"
-code_is 422
-expect_grep "could not find where branch 'ghost' starts" "$T/body" "the answer says why"
+code_is 202
+what="the same push again, under a new delivery id"
+post gitea "$T/ghost.json" -H "X-Gitea-Event: push" -H "X-Gitea-Delivery: g-3" \
+	-H "X-Gitea-Signature: $(hmac "$(cat "$T/ghost.json")" "$SECRET")"
+code_is 200
+expect_grep '"status":"duplicate"' "$T/body" "one push is one job, whatever its delivery id"
+# GitHub's own new-branch payload (octokit/webhooks push/with-new-branch), of a
+# repository that cannot be reached: queued at once, the worker deals with it
+python3 - "$c3" >"$T/newbranch.json" <<'PY'
+import json, sys
+sys.stdout.write(json.dumps({"ref": "refs/heads/simple-tag", "before": "0" * 40, "after": sys.argv[1],
+    "repository": {"id": 186853002, "name": "widget", "full_name": "acme/widget",
+                   "clone_url": "http://127.0.0.1:9/acme/widget.git", "default_branch": "main",
+                   "html_url": "http://127.0.0.1:9/acme/widget"},
+    "pusher": {"name": "Codertocat"}, "created": True, "deleted": False, "forced": False,
+    "base_ref": None, "compare": "http://127.0.0.1:9/acme/widget/compare/simple-tag",
+    "commits": [], "head_commit": None}))
+PY
+what="github new branch of an unreachable repository"
+gh gh-new "$T/newbranch.json" "sha256=$(hmac "$(cat "$T/newbranch.json")" "$SECRET")"
+code_is 202
+expect_grep '"status":"queued"' "$T/body" "it is queued without cloning anything"
+# not allowed: a repository no [allow] pattern names, a local path outside them
+for url in https://evil.example/x.git "file://$T/golden" "file://$R/../repo" "$T/golden"; do
+	printf '{"ref":"refs/heads/main","before":"%s","after":"%s","repository":{"full_name":"evil/x","clone_url":"%s"}}' "$c1" "$c2" "$url" >"$T/evil.json"
+	what="push of $url"
+	gh "d-evil-$RANDOM" "$T/evil.json" "sha256=$(hmac "$(cat "$T/evil.json")" "$SECRET")"
+	code_is 403
+	expect_grep 'is not allowed' "$T/body" "the answer says it is not allowed"
+done
+expect_grep "403 .*'https://evil.example/x.git' is not allowed" "$T/serve.log" "the refusal is logged"
+what="a foreign Host (DNS rebinding)"
+gh d-rebind "$T/push.json" "$sig" push -H "Host: attacker.example:8080"
+code_is 403
+expect_grep "host 'attacker.example' is not served here" "$T/body" "the answer names the host"
+expect_exit 0 "GET /health with a foreign Host" -- curl -s -o /dev/null -w '%{http_code}' -H "Host: attacker.example" "$U/health"
+expect_grep '^403$' "$T/out" "the API is not served to a foreign Host either"
+expect_exit 0 "GET /health with Host: localhost" -- curl -s -o /dev/null -w '%{http_code}' -H "Host: localhost:1234" "$U/health"
+expect_grep '^200$' "$T/out" "localhost is served"
 # GitLab: the token header, and a wrong token
 printf '{"ref":"refs/heads/main","before":"%s","after":"%s","project":{"path_with_namespace":"acme/widget","git_http_url":"file://%s","default_branch":"main"}}' "$c1" "$c2" "$R" >"$T/gl.json"
 what="gitlab wrong token"
@@ -225,30 +272,49 @@ expect_exit 0 "GET on a hook" -- curl -s -o /dev/null -w '%{http_code}' "$U/hook
 expect_grep '^405$' "$T/out" "GET /hooks/github is 405"
 
 "$PW" jobs --json >"$T/jobs.json"
-python3 - "$T/jobs.json" "$R" "$c1" "$c2" "$c3" <<'PY' && pass "the queue holds exactly the three ranges" || fail "wrong jobs: $(cat "$T/jobs.json")"
+python3 - "$T/jobs.json" "$R" "$c1" "$c2" "$c3" <<'PY' && pass "the queue holds exactly the five pushes" || fail "wrong jobs: $(cat "$T/jobs.json")"
 import json, sys
 jobs = json.load(open(sys.argv[1]))["jobs"]
 R, c1, c2, c3 = sys.argv[2:]
-got = [(j["forge"], j["repo"], j["base"], j["tip"], j["ref"], j["delivery_id"]) for j in jobs]
-want = [("github", R, c1, c2, "refs/heads/main", "github:d-1"),
-        ("gitea", R, c2, c3, "refs/heads/feature", "gitea:g-1"),
-        ("gitlab", R, c1, c2, "refs/heads/main", "gitlab:l-2")]
+ghost = "1" * 40
+got = [(j["forge"], j["repo"], j["tip"], j["ref"], j["delivery_id"]) for j in jobs]
+want = [("github", R, c2, "refs/heads/main", "github:d-1"),
+        ("gitea", R, c3, "refs/heads/feature", "gitea:g-1"),
+        ("gitea", R, ghost, "refs/heads/ghost", "gitea:g-2"),
+        ("github", "http://127.0.0.1:9/acme/widget.git", c3, "refs/heads/simple-tag", "github:gh-new"),
+        ("gitlab", R, c2, "refs/heads/main", "gitlab:l-2")]
 assert got == want, got
+assert jobs[0]["base"] == c1 and jobs[4]["base"] == c1, jobs
+# new branches wait for the worker to find their base
+assert all(j["base_ref"] == "refs/heads/main" or j["base"] for j in jobs[1:4]), jobs
 PY
 
 # ---- the worker, woken by NOTIFY, judges them and posts statuses ----
-for _ in $(seq 300); do
-	[ "$(njobs --state done)" = 3 ] && break
-	sleep 0.1
+nsettled() { "$PW" jobs --json | python3 -c 'import json,sys; print(sum(j["state"] in ("done", "failed") for j in json.load(sys.stdin)["jobs"]))'; }
+for _ in $(seq 150); do
+	[ "$(nsettled)" = 5 ] && break
+	sleep 0.2
 done
 done_at=$(date +%s)
 "$PW" jobs --json >"$T/jobs.json"
-if python3 -c 'import json,sys; j=json.load(open(sys.argv[1]))["jobs"]; assert [x["state"] for x in j]==["done"]*3, j' "$T/jobs.json"; then
-	pass "the worker finished all three jobs"
+if python3 - "$T/jobs.json" "$c2" <<'PY'; then
+import json, sys
+j = json.load(open(sys.argv[1]))["jobs"]
+c2 = sys.argv[2]
+assert [x["state"] for x in j] == ["done", "done", "failed", "failed", "done"], [x["state"] for x in j]
+# the new branch: judged from its merge base with main, found by the worker
+assert j[1]["base"] == c2 and j[1]["base_ref"] is None, j[1]
+# a commit the repository lacks is a permanent error: one attempt
+assert j[2]["attempts"] == 1 and "1111111111" in j[2]["error"], j[2]
+# an unreachable repository is retried (attempts = 2), then failed with the reason
+assert j[3]["attempts"] == 2 and "127.0.0.1:9" in j[3]["error"], j[3]
+PY
+	pass "the worker finished the three judgeable jobs and failed the two others with the reason"
 else
-	fail "jobs not done"
+	fail "jobs not settled as expected"
 	cat "$T/worker.log" >&2
 fi
+expect_grep "new branch refs/heads/feature is judged as $c2..$c3" "$T/worker.log" "the worker says where the new branch starts"
 if [ $((done_at - queued_at)) -lt 30 ]; then
 	pass "the worker woke on NOTIFY ($((done_at - queued_at)) s; its poll is 60 s)"
 else
@@ -276,7 +342,8 @@ for p in posts:
 PY
 python3 -c '
 import json,sys
-j = json.load(open(sys.argv[1]))["jobs"]
+j = [x for x in json.load(open(sys.argv[1]))["jobs"] if x["state"] == "done"]
+assert len(j) == 3
 assert all(n["status"] == "sent" for x in j for n in x["notifications"]) and all(len(x["notifications"]) == 1 for x in j)
 assert all(x["exit_code"] == 0 and x["summary"].startswith("tiny: ") for x in j)' "$T/jobs.json" &&
 	pass "each job stored its verdict and one sent notification" || fail "stored notifications: $(cat "$T/jobs.json")"
@@ -292,12 +359,22 @@ set -e
 [ "$rc" = 0 ] && pass "the worker exits 0 on SIGTERM" || fail "the worker exited $rc on SIGTERM"
 
 # the config maps a forge name to the repository to measure, whatever the clone URL says
-printf '{"ref":"refs/heads/main","before":"%s","after":"%s","repository":{"full_name":"acme/mapped","clone_url":"https://forge.invalid/acme/mapped.git"}}' "$c1" "$c2" >"$T/mapped.json"
+printf '{"ref":"refs/heads/main","before":"%s","after":"%s","repository":{"full_name":"acme/mapped","clone_url":"https://forge.invalid/acme/mapped.git"}}' "$c2" "$c3" >"$T/mapped.json"
 what="push of a mapped repository"
 gh d-mapped "$T/mapped.json" "sha256=$(hmac "$(cat "$T/mapped.json")" "$SECRET")"
 code_is 202
 [ "$("$PW" jobs --json --state queued | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["repo"])')" = "$R" ] &&
 	pass "the config's location is measured, not the clone URL" || fail "mapped repository: $("$PW" jobs --state queued)"
+
+# the worker checks again: a job queued under an older config is not run under a newer one
+mapped_id=$("$PW" jobs --json --state queued | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["id"])')
+printf '[worker]\n\tgolden-dir = %s\n' "$T/golden" >"$T/narrow.config"
+expect_exit 0 "a worker whose config no longer names the repository" -- env PERFWARDEN_CONFIG="$T/narrow.config" "$PW" worker --once
+"$PW" jobs --json | python3 -c '
+import json, sys
+j = [x for x in json.load(sys.stdin)["jobs"] if x["id"] == int(sys.argv[1])][0]
+assert j["state"] == "failed" and j["attempts"] == 1 and "is not allowed" in j["error"], j' "$mapped_id" &&
+	pass "it fails the job at once: the repository is no longer allowed" || fail "job $mapped_id: $("$PW" jobs --json)"
 
 kill -TERM "$serve_pid"
 set +e
@@ -306,4 +383,38 @@ rc=$?
 set -e
 [ "$rc" = 0 ] && pass "serve exits 0 on SIGTERM" || fail "serve exited $rc on SIGTERM"
 expect_grep "SIGTERM, shutting down" "$T/serve.log" "serve says why it stops"
+
+# ---- no secret: unsigned webhooks are refused, unless a loopback test setup asks ----
+start_serve() { # start_serve CONFIG LOG: sets U and serve_pid
+	env -u PERFWARDEN_WEBHOOK_SECRET "$PW" serve --config "$1" --listen 127.0.0.1:0 2>"$2" &
+	serve_pid=$!
+	cleanup_hooks=("kill $serve_pid 2>/dev/null" "${cleanup_hooks[@]}")
+	for _ in $(seq 200); do grep -q "listening on" "$2" && break; sleep 0.05; done
+	U=$(sed -n 's/.*listening on //p' "$2")
+}
+stop_serve() { kill -TERM "$serve_pid" && wait "$serve_pid" || true; }
+printf '[allow]\n\trepository = %s\n' "$R" >"$T/plain.config"
+push_body "$c1" "$c3" refs/heads/main >"$T/unsigned.json"
+start_serve "$T/plain.config" "$T/plain.log"
+what="unsigned push, no secret configured"
+gh d-u1 "$T/unsigned.json" ""
+code_is 403
+expect_grep "unsigned webhooks are refused" "$T/body" "the answer says unsigned webhooks are refused"
+stop_serve
+printf '[server]\n\tunsigned-hooks = loopback\n[allow]\n\trepository = %s\n' "$R" >"$T/unsigned.config"
+start_serve "$T/unsigned.config" "$T/unsigned.log"
+what="unsigned push with a foreign Host, loopback test setup"
+gh d-u2 "$T/unsigned.json" "" push -H "Host: rebind.example"
+code_is 403
+what="unsigned push with a Host that is served but not loopback, loopback test setup"
+gh d-u4 "$T/unsigned.json" "" push -H "Host: 10.1.2.3:8080"
+code_is 403
+expect_grep "unsigned webhooks are refused" "$T/body" "unsigned needs a loopback Host too"
+what="unsigned push, loopback test setup"
+gh d-u3 "$T/unsigned.json" ""
+code_is 202
+stop_serve
+expect_exit 2 "the unsigned test setup on a public address is refused" -- \
+	env PERFWARDEN_WEBHOOK_SECRET=x "$PW" serve --config "$T/unsigned.config" --listen 0.0.0.0:0
+expect_grep "unsigned webhooks are a loopback-only test setup" "$T/err" "the refusal says why"
 finish

@@ -5,7 +5,8 @@
 # with SIGKILL mid-job keeps its job while its lease runs (renewed past the
 # lease length while it lived), and another worker finishes it after the
 # lease expires; a repository that cannot be reached is retried a bounded
-# number of times, then failed with the reason; a status the forge did not
+# number of times, then failed with the reason, while a path that is no
+# repository fails at once; a status the forge did not
 # take stays stored and `perfwarden notify --retry` delivers it later.
 source "$(dirname "$0")/lib.sh"
 cleanup_hooks+=("\"$PW\" db stop >/dev/null 2>&1")
@@ -151,7 +152,23 @@ expect_exit 0 "another worker while the victim lives" -- "$PW" worker --once --l
 owner=$(field "$id" lease_owner)
 kill -KILL "$victim" || true
 wait "$victim" 2>/dev/null || true
-kill -KILL -- "-$(cat "$T/bench.pid")" 2>/dev/null || kill -KILL "$(cat "$T/bench.pid")" 2>/dev/null || true
+# the benchmark dies with its worker (the sandbox's init has PR_SET_PDEATHSIG, and the
+# kernel empties its PID namespace): no `sleep` of this test's worktrees is left
+left=""
+for _ in $(seq 60); do
+	left=""
+	for p in $(pgrep -x sleep); do
+		case "$(readlink "/proc/$p/cwd" 2>/dev/null)" in "$T"/*) left="$left $p" ;; esac
+	done
+	[ -z "$left" ] && break
+	sleep 0.05
+done
+if [ -z "$left" ]; then
+	pass "the benchmark died with its killed worker"
+else
+	fail "the benchmark outlived its killed worker:$left"
+	kill -KILL $left 2>/dev/null || true
+fi
 rm -f "$T/slow"
 expect_exit 0 "a worker right after the kill" -- "$PW" worker --once
 [ "$(field "$id" state)" = running ] && [ "$(field "$id" lease_owner)" = "$owner" ] &&
@@ -165,13 +182,21 @@ expect_grep "job $id: done" "$T/err" "the second worker finished the job"
 	fail "after takeover: $(field "$id" state), attempt $(field "$id" attempts), by $(field "$id" worker)"
 
 # ---- infrastructure failures: bounded retries, then failed with the reason ----
-id=$("$PW" enqueue --repo "file://$T/nowhere.git" --attempts 2 "${C[0]}..${C[1]}")
+id=$("$PW" enqueue --repo "http://127.0.0.1:$(free_port)/acme/gone.git" --attempts 2 "${C[0]}..${C[1]}")
 expect_exit 0 "a worker on an unreachable repository" -- "$PW" worker --drain
 [ "$(field "$id" state)" = failed ] && [ "$(field "$id" attempts)" = 2 ] &&
 	pass "the job failed after 2 attempts" || fail "unreachable repo: $(field "$id" state), attempt $(field "$id" attempts)"
 field "$id" error >"$T/reason"
-expect_grep "nowhere.git" "$T/reason" "the reason names the repository"
+expect_grep "gone.git" "$T/reason" "the reason names the repository"
 expect_grep "attempt 1 failed, retrying" "$T/err" "the first failure was retried"
+# ---- permanent errors fail at once: not a repository, a commit that is not there ----
+id=$("$PW" enqueue --repo "file://$T/nowhere.git" --attempts 3 "${C[0]}..${C[1]}")
+expect_exit 0 "a worker on a path that is no repository" -- "$PW" worker --drain
+[ "$(field "$id" state)" = failed ] && [ "$(field "$id" attempts)" = 1 ] &&
+	pass "not a repository: failed on the first attempt" || fail "no repository: $(field "$id" state), attempt $(field "$id" attempts)"
+field "$id" error >"$T/reason"
+expect_grep "not a git repository: '$T/nowhere.git'" "$T/reason" "the reason says it is not a repository"
+if grep -q "retrying" "$T/err"; then fail "a permanent error was retried"; else pass "a permanent error is not retried"; fi
 
 # ---- a forge that is down loses nothing: notify --retry ----
 DOWN=$(free_port)

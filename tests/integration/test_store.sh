@@ -69,10 +69,10 @@ sed -n 4p "$T/out" | grep -qE "^${H[0]:0:12} .* +- +commit 1$" && pass "oldest r
 
 expect_exit 0 "history csv" -- "$PW" history --repo "$T/repo" --csv
 cat >"$T/want.csv" <<CSV
-commit,author_time,verdict,samples,median_ns,min_ns,iqr_ns,ratio_prev,subject
-${H[1]},2023-11-14T22:21:40Z,slower,5,110000000,109000000,1000000,1.11111111111111,"commit 2, ""slower"""
-${H[2]},2023-11-14T22:18:20Z,ok,5,99000000,98000000,1000000,0.99,commit 3
-${H[0]},2023-11-14T22:15:00Z,ok,5,100000000,99000000,1000000,,commit 1
+benchmark,commit,author_time,verdict,samples,median_ns,min_ns,iqr_ns,ratio_prev,subject
+julia,${H[1]},2023-11-14T22:21:40Z,slower,5,110000000,109000000,1000000,1.11111111111111,"commit 2, ""slower"""
+julia,${H[2]},2023-11-14T22:18:20Z,ok,5,99000000,98000000,1000000,0.99,commit 3
+julia,${H[0]},2023-11-14T22:15:00Z,ok,5,100000000,99000000,1000000,,commit 1
 CSV
 if diff -u "$T/want.csv" "$T/out"; then pass "history csv exact"; else fail "history csv differs"; fi
 
@@ -81,6 +81,7 @@ python3 - "$T/out" "${H[1]}" <<'PY' && pass "history json fields" || fail "histo
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["benchmark"] == "julia" and d["metric"] == "wall" and d["unit"] == "ns"
+assert d["benchmarks"] == ["julia"] and d["commits"][0]["benchmark"] == "julia"
 assert len(d["commits"]) == 2, d
 c = d["commits"][0]
 assert c["commit"] == sys.argv[2] and c["samples"] == 5 and c["median"] == 110000000
@@ -88,13 +89,13 @@ assert abs(c["ratio_prev"] - 110 / 99) < 1e-9 and c["verdict"] == "slower"
 PY
 
 expect_exit 0 "history --branch follows first parents" -- "$PW" history --repo "$T/repo" --branch main --csv
-cut -d, -f1 "$T/out" | tail -n +2 >"$T/order"
+cut -d, -f2 "$T/out" | tail -n +2 >"$T/order"
 printf '%s\n' "${H[2]}" "${H[1]}" "${H[0]}" >"$T/want.order"
 if diff -u "$T/want.order" "$T/order"; then pass "branch order, newest first"; else fail "branch order"; fi
 
 expect_exit 0 "history --metric maxrss" -- "$PW" history --repo "$T/repo" --metric maxrss --csv
 expect_grep "median_KiB" "$T/out" "column names carry the unit"
-expect_grep "^${H[2]},.*,2050,2050,0," "$T/out" "maxrss values"
+expect_grep "^julia,${H[2]},.*,2050,2050,0," "$T/out" "maxrss values"
 
 expect_exit 1 "history of an unknown benchmark" -- "$PW" history --benchmark nope
 expect_grep "no runs of benchmark 'nope'" "$T/err" "unknown benchmark named"
@@ -118,8 +119,11 @@ assert d["parents"] == []
 PY
 expect_exit 1 "show an unknown commit" -- "$PW" show deadbeef
 expect_grep "unknown commit 'deadbeef'" "$T/err" "unknown commit named"
-expect_exit 2 "show a non-hash" -- "$PW" show 'ab%'
-expect_exit 2 "show a too-short prefix" -- "$PW" show abc
+# outside any repository a commit is a hash prefix (refs: tests/integration/test_refs.sh)
+expect_exit 2 "show a non-hash" -- sh -c 'cd "$1" && "$2" show "ab%"' - "$T" "$PW"
+expect_exit 2 "show a too-short prefix" -- sh -c 'cd "$1" && "$2" show abc' - "$T" "$PW"
+expect_grep "'abc' is not a commit hash \(4 to 40 hexadecimal digits\), and no repository" "$T/err" \
+	"a name that is not a hash, with no repository to resolve it in, is refused"
 
 # --- compare --------------------------------------------------------------
 expect_exit 0 "compare table" -- "$PW" compare "${H[0]:0:8}" "${H[1]:0:8}"

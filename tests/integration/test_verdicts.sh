@@ -41,9 +41,45 @@ URL=$("$PW" db url)
 runs=$(psql "$URL" -XAtqc "SELECT count(*) FROM samples" 2>&1)
 [ "$runs" = 0 ] && pass "no timing run was spent on it (0 samples stored)" || fail "samples stored for an unchanged range: $runs"
 
-# a neutral code change against a 0.1% threshold: 6 rounds cannot resolve that
-sed -i 's/^\tmax-repeat = .*/\tmax-repeat = 6\n\tthreshold = 0.1%/' .perfwarden
-git commit -qam "a threshold below what 6 rounds resolve"
+# A neutral change against a 0.1% threshold, which 6 rounds cannot resolve.
+# Left to the machine, a neighbour's burst can make 6 rounds of a short
+# benchmark read slower by chance, so from here the benchmark sets its own
+# pace: every other run of the check (one counter for both commits) sleeps
+# 30 ms instead of 20. The rounds alternate which commit runs first, so the
+# slow run falls to the baseline and the candidate in turn: their ratios are
+# +/-40% (a machine's noise cannot flip them), no test can call it a change,
+# and no interval comes near 0.1%.
+: >"$T/pace" && chmod 666 "$T/pace"
+python3 - "$R/bench.c" "$T/pace" <<'PY'
+import sys
+path, pace = sys.argv[1:]
+src = open(path).read()
+src = src.replace("#include <string.h>\n", "#include <string.h>\n#include <time.h>\n", 1)
+src = src.replace("int main(void)\n{\n", """static void pace(void)
+{
+	FILE *c = fopen("%s", "r+");
+	long n = 0;
+	struct timespec ts = {0, 20000000L};
+	if (c) {
+		if (fscanf(c, "%%ld", &n) != 1)
+			n = 0;
+		rewind(c);
+		fprintf(c, "%%ld\\n", n + 1);
+		fclose(c);
+	}
+	if (n %% 2)
+		ts.tv_nsec = 30000000L;
+	nanosleep(&ts, NULL);
+}
+int main(void)
+{
+	pace();
+""" % pace, 1)
+open(path, "w").write(src)
+PY
+sed -i "s/^#define LOOPS .*/#define LOOPS 1000/" bench.c
+sed -i 's/^\tmax-repeat = .*/\tmax-repeat = 6\n\tthreshold = 0.1%/; s/^\twarmup = .*/\twarmup = 0/' .perfwarden
+git commit -qam "a threshold below what 6 rounds resolve, and a benchmark that paces itself"
 tight=$(head_of "$R")
 sed -i 's/^static volatile int note = 1;/static volatile int note = 2;/' bench.c
 git commit -qam "another constant"
@@ -66,11 +102,17 @@ assert r["verdict"] == "inconclusive" and "stored" in r["message"], r
 assert all(e["runs"] == 0 for e in doc["results"]), [e["runs"] for e in doc["results"]]
 PY
 expect_exit 1 "--fail-inconclusive fails on it" -- "$PW" check --golden-dir "$GOLDEN" --fail-inconclusive "$tight..$neutral"
-expect_exit 0 "--force measures again and adds a judgement" -- "$PW" check --force --golden-dir "$GOLDEN" --json "$tight..$neutral"
-n=$(psql "$URL" -XAtqc "SELECT count(*) FROM judgements j JOIN commits c ON c.id = j.commit_id WHERE c.hash = '$neutral'" 2>&1)
+# measured afresh, at a 0.1% threshold a real sliver of difference may read slower (exit 1)
+rc=0
+"$PW" check --force --golden-dir "$GOLDEN" --json "$tight..$neutral" >"$T/out" 2>"$T/err" || rc=$?
+[ "$rc" -le 1 ] && pass "--force measures again (exit $rc: a verdict, not an error)" ||
+	fail "--force: exit $rc: $(cat "$T/err")"
+n=$(psql "$URL" -XAtqc "SELECT count(*) FROM judgements j JOIN commits c ON c.id = j.commit_id WHERE c.hash = '$neutral' AND j.metric = 'wall'" 2>&1)
 [ "$n" = 2 ] && pass "both judgements of the commit are kept" || fail "judgements after --force: '$n'"
 
-# bisect: nothing slower, no culprit
-expect_exit 1 "bisect over a range where nothing is slower" -- "$PW" bisect --golden-dir "$GOLDEN" "$base" "$constant"
+# bisect: nothing slower, no culprit. Over the docs-only commit: the "constant"
+# commit adds an instruction, and this short benchmark's layout can move it by a
+# real few percent (read slower at +5.0%, p 6e-07, with the machine otherwise idle).
+expect_exit 1 "bisect over a range where nothing is slower" -- "$PW" bisect --golden-dir "$GOLDEN" "$base" "$docs"
 expect_grep "no commit between" "$T/out" "bisect names no culprit"
 finish

@@ -10,7 +10,13 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
+
 #include "fixture.h"
+#include "store_internal.h"
 
 static void test_db__migrates_an_empty_database(void **state)
 {
@@ -41,7 +47,8 @@ static void test_db__reapplying_changes_nothing(void **state)
 	assert_int_equal(store_migrate(&s, -1, &err), 0);
 	store_release(&s);
 	assert_int_equal(store_open(&s, NULL, &err), 0);
-	assert_int_equal(fixture_count("SELECT count(*) FROM schema_migrations"),
+	/* max, not count: a version may be unused while branches merge (0006 before 0007) */
+	assert_int_equal(fixture_count("SELECT max(version) FROM schema_migrations"),
 	                 store_schema_latest());
 	store_release(&s);
 	pw_error_release(&err);
@@ -63,7 +70,11 @@ static void test_db__migrates_from_each_earlier_version(void **state)
 		PQfinish(conn);
 		assert_int_equal(store_migrate(&s, from, &err), 0);
 		assert_int_equal(store_schema_version(&s, &version, &err), 0);
-		assert_int_equal(version, from);
+		assert_true(version <= from);
+		if (version < from) { /* no migration numbered `from` */
+			store_release(&s);
+			continue;
+		}
 		store_release(&s);
 		assert_int_equal(store_open(&s, NULL, &err), 0);
 		assert_int_equal(store_schema_version(&s, &version, &err), 0);
@@ -160,6 +171,77 @@ static void test_db__unreachable_database_is_one_line_without_password(void **st
 	pw_error_release(&err);
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void test_db__a_server_that_never_answers_is_given_up_on(void **state)
+{
+	struct store s = STORE_INIT;
+	struct pw_error err = PW_ERROR_INIT;
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	char conninfo[128];
+	double start, took;
+	int fd;
+
+	(void)state;
+	/* a listener that accepts connections (the kernel does) and never says a word */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 8), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	snprintf(conninfo, sizeof(conninfo), "host=127.0.0.1 port=%d dbname=silent sslmode=disable",
+	         ntohs(sa.sin_port));
+	unsetenv("PGCONNECT_TIMEOUT");
+	start = now_s();
+	assert_int_equal(store_open(&s, conninfo, &err), PW_EDB);
+	took = now_s() - start;
+	assert_true(took < STORE_CONNECT_TIMEOUT_S + 5);
+	assert_non_null(strstr(pw_error_message(&err), "timeout"));
+	assert_non_null(strstr(pw_error_message(&err), "'silent'"));
+	close(fd);
+	store_release(&s);
+	pw_error_release(&err);
+}
+
+static void test_db__a_statement_is_cancelled_after_the_timeout(void **state)
+{
+	struct store s = STORE_INIT;
+	struct pw_error err = PW_ERROR_INIT;
+	PGresult *res;
+	double start;
+
+	(void)state;
+	assert_int_equal(store_open(&s, NULL, &err), 0);
+	res = PQexec(s.conn, "SHOW statement_timeout");
+	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+	assert_string_equal(PQgetvalue(res, 0, 0), "1min");
+	PQclear(res);
+	assert_int_equal(store_statement_timeout(&s, 200, &err), 0);
+	start = now_s();
+	assert_int_equal(store_exec(&s, "SELECT pg_sleep(20)", &err), PW_EDB);
+	assert_true(now_s() - start < 5);
+	assert_non_null(strstr(pw_error_message(&err), "statement timeout"));
+	/* the connection is still usable, and a new session after a lost one is bounded too */
+	assert_int_equal(store_exec(&s, "SELECT 1", &err), 0);
+	PQclear(PQexec(s.conn, "SELECT pg_terminate_backend(pg_backend_pid())"));
+	assert_int_equal(store_reconnect(&s, 3, &err), 0);
+	res = PQexec(s.conn, "SHOW statement_timeout");
+	assert_string_equal(PQgetvalue(res, 0, 0), "1min");
+	PQclear(res);
+	store_release(&s);
+	pw_error_release(&err);
+}
+
 static void test_db__malformed_conninfo_is_invalid(void **state)
 {
 	struct store s = STORE_INIT;
@@ -176,6 +258,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_db__unreachable_database_is_one_line_without_password),
 	        cmocka_unit_test(test_db__malformed_conninfo_is_invalid),
+	        cmocka_unit_test(test_db__a_server_that_never_answers_is_given_up_on),
+	        cmocka_unit_test(test_db__a_statement_is_cancelled_after_the_timeout),
 	        cmocka_unit_test(test_db__migrates_an_empty_database),
 	        cmocka_unit_test(test_db__reapplying_changes_nothing),
 	        cmocka_unit_test(test_db__migrates_from_each_earlier_version),

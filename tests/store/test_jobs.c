@@ -18,8 +18,8 @@
 
 static struct store_job_request request(const char *tip, const char *delivery)
 {
-	struct store_job_request rq = {"/srv/git/widget.git", "acme/widget", "gitea", "", tip,
-	                               "refs/heads/main",     delivery,      2};
+	struct store_job_request rq = {"/srv/git/widget.git", "acme/widget", "gitea", "",   tip,
+	                               "refs/heads/main",     delivery,      2,       NULL, NULL};
 
 	return rq;
 }
@@ -66,6 +66,49 @@ static void test_jobs__a_redelivery_enqueues_nothing(void **state)
 	assert_int_equal(dup, 0);
 	assert_int_equal(store_delivery_record(&s, "github:d-2", &dup, &err), 0);
 	assert_int_equal(dup, 1);
+	store_release(&s);
+	pw_error_release(&err);
+}
+
+static void test_jobs__one_push_queues_one_job_whatever_its_delivery_ids(void **state)
+{
+	struct store s = STORE_INIT;
+	struct store_job_request rq = request("bbbb", NULL);
+	struct store_job job = STORE_JOB_INIT;
+	struct pw_error err = PW_ERROR_INIT;
+	int64_t first = 0, again = 0;
+	int dup = -1, i;
+
+	(void)state;
+	open_store(&s);
+	rq.content_key = "gitea /srv/git/widget.git aaaa bbbb";
+	rq.base_ref = "refs/heads/main";
+	assert_int_equal(store_job_enqueue(&s, &rq, &first, &dup, &err), 0);
+	assert_int_equal(dup, 0);
+	assert_true(first > 0);
+	/* replays: none, then fresh delivery ids each time */
+	for (i = 0; i < 3; i++) {
+		char delivery[32];
+
+		snprintf(delivery, sizeof(delivery), "gitea:replay-%d", i);
+		rq.delivery_id = i ? delivery : NULL;
+		assert_int_equal(store_job_enqueue(&s, &rq, &again, &dup, &err), 0);
+		assert_int_equal(dup, 1);
+		assert_int_equal(again, first);
+	}
+	/* the same push under a fresh delivery id is not remembered as that delivery */
+	rq.content_key = "gitea /srv/git/widget.git aaaa cccc";
+	rq.delivery_id = "gitea:replay-1";
+	assert_int_equal(store_job_enqueue(&s, &rq, &again, &dup, &err), 0);
+	assert_int_equal(dup, 0);
+	assert_true(again > first);
+	assert_int_equal(store_job_get(&s, first, &job, &err), 0);
+	assert_string_equal(job.base_ref, "refs/heads/main");
+	store_job_release(&job);
+	assert_int_equal(store_job_get(&s, again, &job, &err), 0);
+	store_job_release(&job);
+	/* enqueue by hand has no content key: the same range twice is two jobs */
+	assert_true(enqueue(&s, "bbbb", NULL) != enqueue(&s, "bbbb", NULL));
 	store_release(&s);
 	pw_error_release(&err);
 }
@@ -274,6 +317,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_jobs__a_redelivery_enqueues_nothing),
+	        cmocka_unit_test(test_jobs__one_push_queues_one_job_whatever_its_delivery_ids),
 	        cmocka_unit_test(test_jobs__claims_skip_rows_another_worker_holds),
 	        cmocka_unit_test(test_jobs__an_expired_lease_passes_to_the_next_worker),
 	        cmocka_unit_test(test_jobs__failures_retry_then_fail_with_the_reason),

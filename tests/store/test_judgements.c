@@ -283,7 +283,8 @@ static void test_judgements__readers_show_the_newest_judgement_on_the_newest_run
 	struct store *s = *state;
 	struct pw_error err = PW_ERROR_INIT;
 	struct store_judgement j = judgement("cpu", "quantile-seq/1", "faster");
-	struct store_history_query q = {"/srv/j", "julia", STORE_METRIC_WALL, NULL, NULL, 0, 0};
+	struct store_history_query q = {"/srv/j", "julia", STORE_METRIC_WALL, NULL, NULL, 0,
+	                                0,        NULL};
 	struct store_history h = STORE_HISTORY_INIT;
 	struct store_commit_info info = STORE_COMMIT_INFO_INIT;
 

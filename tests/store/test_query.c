@@ -78,7 +78,8 @@ static int teardown(void **state)
 
 static void test_query__history_newest_first_with_ratios(void **state)
 {
-	struct store_history_query q = {"/srv/q", "julia", STORE_METRIC_WALL, NULL, NULL, 0, 0};
+	struct store_history_query q = {"/srv/q", "julia", STORE_METRIC_WALL, NULL, NULL, 0,
+	                                0,        NULL};
 	struct store_history h = STORE_HISTORY_INIT;
 	struct pw_error err = PW_ERROR_INIT;
 
@@ -107,7 +108,7 @@ static void test_query__history_newest_first_with_ratios(void **state)
 static void test_query__history_follows_the_given_order(void **state)
 {
 	const char *order[] = {hashes[1], "ffff000000000000000000000000000000000000", hashes[0]};
-	struct store_history_query q = {NULL, "julia", STORE_METRIC_WALL, NULL, order, 3, 0};
+	struct store_history_query q = {NULL, "julia", STORE_METRIC_WALL, NULL, order, 3, 0, NULL};
 	struct store_history h = STORE_HISTORY_INIT;
 	struct pw_error err = PW_ERROR_INIT;
 
@@ -121,7 +122,7 @@ static void test_query__history_follows_the_given_order(void **state)
 
 static void test_query__unknown_benchmark_is_not_found(void **state)
 {
-	struct store_history_query q = {NULL, "nope", STORE_METRIC_WALL, NULL, NULL, 0, 0};
+	struct store_history_query q = {NULL, "nope", STORE_METRIC_WALL, NULL, NULL, 0, 0, NULL};
 	struct store_history h = STORE_HISTORY_INIT;
 	struct pw_error err = PW_ERROR_INIT;
 
@@ -164,6 +165,57 @@ static void test_query__metric_names(void **state)
 	assert_string_equal(store_metric_unit(STORE_METRIC_MAXRSS), "KiB");
 }
 
+/* A run of the hand-made commits below. */
+static struct store_run_info run_of(int64_t id, const char *bench, const char *env,
+                                    const char *spec, const char *finished, int newest)
+{
+	struct store_run_info r = {0};
+
+	r.id = id;
+	r.benchmark = (char *)bench;
+	r.fingerprint = (char *)env;
+	r.spec_hash = (char *)spec;
+	r.finished_at = (char *)finished;
+	r.newest = newest;
+	return r;
+}
+
+static void test_query__run_pairs_stay_in_one_environment_and_spec(void **state)
+{
+	struct store_run_info ra[4], rb[3];
+	struct store_commit_info a = STORE_COMMIT_INFO_INIT, b = STORE_COMMIT_INFO_INIT;
+	struct store_run_pair *pairs = NULL;
+	size_t n;
+
+	(void)state;
+	ra[0] = run_of(1, "julia", "env-a", "spec1", "2024-01-01 10:00", 1);
+	ra[1] = run_of(2, "julia", "env-b", "spec1", "2024-01-02 10:00", 1);
+	ra[2] = run_of(3, "mandel", "env-a", "spec1", "2024-01-01 10:00", 1);
+	ra[3] = run_of(4, "sort", "env-a", "spec1", "2024-01-01 10:00", 1);
+	rb[0] = run_of(11, "julia", "env-a", "spec1", "2024-01-01 11:00", 1);
+	rb[1] = run_of(12, "mandel", "env-b", "spec1", "2024-01-03 11:00", 1); /* another machine */
+	rb[2] = run_of(13, "sort", "env-a", "spec2", "2024-01-03 11:00", 1);   /* another spec */
+	a.runs = ra;
+	a.nruns = 4;
+	b.runs = rb;
+	b.nruns = 3;
+
+	n = store_run_pairs(&a, &b, &pairs);
+	/* julia in env-a only (b has no julia in env-b); mandel and sort are never mixed */
+	assert_int_equal(n, 1);
+	assert_ptr_equal(pairs[0].a, &ra[0]);
+	assert_ptr_equal(pairs[0].b, &rb[0]);
+	free(pairs);
+
+	/* with julia in both environments, the pair whose older run is newest */
+	rb[1] = run_of(12, "julia", "env-b", "spec1", "2024-01-03 11:00", 1);
+	n = store_run_pairs(&a, &b, &pairs);
+	assert_int_equal(n, 1);
+	assert_ptr_equal(pairs[0].a, &ra[1]);
+	assert_ptr_equal(pairs[0].b, &rb[1]);
+	free(pairs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +224,7 @@ int main(void)
 	        cmocka_unit_test(test_query__unknown_benchmark_is_not_found),
 	        cmocka_unit_test(test_query__commit_prefixes),
 	        cmocka_unit_test(test_query__metric_names),
+	        cmocka_unit_test(test_query__run_pairs_stay_in_one_environment_and_spec),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

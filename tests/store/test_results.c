@@ -7,7 +7,6 @@
  * once, the later of two runs with one key winning; NULL environment details
  * keep the stored ones.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -85,18 +84,12 @@ static void make_results(struct store_results *r, const char *hash)
 
 static size_t spool_files(void)
 {
-	struct strbuf dir = STRBUF_INIT;
-	struct dirent *de;
-	size_t n = 0;
-	DIR *d;
+	struct spool_list l = SPOOL_LIST_INIT;
+	size_t n;
 
-	spool_dir(&dir);
-	d = opendir(dir.buf);
-	while (d && (de = readdir(d)))
-		n += strstr(de->d_name, ".json") != NULL;
-	if (d)
-		closedir(d);
-	strbuf_release(&dir);
+	assert_int_equal(spool_list(&l, NULL), 0);
+	n = l.n;
+	spool_list_release(&l);
 	return n;
 }
 
@@ -367,7 +360,7 @@ static void test_results__unstorable_results_are_spooled_and_replayed(void **sta
 
 	/* the database is back: replay stores it once and removes the file */
 	assert_int_equal(store_open(&s, NULL, &err), 0);
-	if (store_spool_replay(&s, &stored, &left, &err) < 0)
+	if (store_results_replay(&s, &stored, &left, &err) < 0)
 		fail_msg("replay: %s", pw_error_message(&err));
 	assert_int_equal(stored, 1);
 	assert_int_equal(left, 0);
@@ -403,7 +396,7 @@ static void test_results__spool_replay_appends_to_what_is_stored(void **state)
 	assert_int_equal(store_results_write(&s, &r, &err), 0);
 	samples[0].wall_ns = 77;
 	assert_int_equal(spool_write(&r, &path, &err), 0);
-	assert_int_equal(store_spool_replay(&s, &stored, &left, &err), 0);
+	assert_int_equal(store_results_replay(&s, &stored, &left, &err), 0);
 	assert_int_equal(stored, 1);
 	assert_int_equal(left, 0);
 	assert_int_equal(fixture_count("SELECT count(*) FROM runs"), 4);
@@ -413,6 +406,43 @@ static void test_results__spool_replay_appends_to_what_is_stored(void **state)
 	assert_int_equal(fixture_count("SELECT count(*) FROM samples WHERE wall_ns = 77"), 2);
 	store_release(&s);
 	strbuf_release(&path);
+	pw_error_release(&err);
+}
+
+/* A garbled spool file is reported and kept; it does not block the files after it. */
+static void test_results__replay_keeps_a_garbled_file_and_stores_the_others(void **state)
+{
+	struct store s = STORE_INIT;
+	struct pw_error err = PW_ERROR_INIT;
+	struct strbuf good = STRBUF_INIT, bad = STRBUF_INIT, dir = STRBUF_INIT,
+	              garbled = STRBUF_INIT;
+	struct store_results r;
+	size_t stored = 0, left = 0;
+
+	(void)state;
+	wipe();
+	make_results(&r, hash_a);
+	spool_dir(&dir);
+	assert_int_equal(spool_write(&r, &good, &err), 0);
+	/* named to sort first: the replay goes oldest first */
+	strbuf_addf(&bad, "%s/0-garbled.json", dir.buf);
+	strbuf_addstr(&garbled, "{\"perfwarden_spool\": 1");
+	assert_int_equal(strbuf_write_file(&garbled, bad.buf), 0);
+	assert_int_equal(spool_files(), 2);
+	assert_int_equal(store_open(&s, NULL, &err), 0);
+	assert_int_equal(store_results_replay(&s, &stored, &left, &err), PW_EINVALID);
+	assert_non_null(strstr(pw_error_message(&err), bad.buf));
+	assert_int_equal(stored, 1);
+	assert_int_equal(left, 1);
+	assert_int_equal(access(good.buf, F_OK), -1);
+	assert_int_equal(access(bad.buf, F_OK), 0);
+	assert_int_equal(fixture_count("SELECT count(*) FROM runs"), 2);
+	unlink(bad.buf);
+	store_release(&s);
+	strbuf_release(&good);
+	strbuf_release(&bad);
+	strbuf_release(&dir);
+	strbuf_release(&garbled);
 	pw_error_release(&err);
 }
 
@@ -691,6 +721,7 @@ int main(void)
 	        cmocka_unit_test(test_results__writing_a_key_again_adds_a_run_and_keeps_the_first),
 	        cmocka_unit_test(test_results__readers_take_the_newest_run),
 	        cmocka_unit_test(test_results__spool_replay_appends_to_what_is_stored),
+	        cmocka_unit_test(test_results__replay_keeps_a_garbled_file_and_stores_the_others),
 	        cmocka_unit_test(test_results__killed_connection_leaves_nothing_partial),
 	        cmocka_unit_test(test_results__lost_connection_is_retried),
 	        cmocka_unit_test(test_results__unstorable_results_are_spooled_and_replayed),

@@ -40,7 +40,7 @@ BENCH
 	warmup = 0
 	timeout = 20
 	threshold = 10%
-	max-repeat = 10
+	max-repeat = 20
 SPEC
 	echo "$1" >NOTES
 	git add -A
