@@ -3,7 +3,7 @@
 # results (`format = ...` in .perfwarden), on the real harnesses from Debian
 # (libbenchmark, hyperfine, pytest-benchmark, go test -bench, Catch2 v2) and on
 # perfwarden's own generic forms (json, lines). For each format, a repository
-# whose benchmark has four cases and a commit that makes one of them 10% slower
+# whose benchmark has four cases and a commit that makes one of them 10% slower (20% for Catch2)
 # and leaves the others as they were. `perfwarden check` flags exactly that case
 # `slower` (each case is its own series, BENCH/CASE), reads every other case
 # `ok`, and fails the gate; the case's history, comparison and dashboard data
@@ -21,8 +21,10 @@
 # The exceptions: hyperfine times whole processes, whose start and exit are CPU
 # work a neighbour does slow, so it often needs more rounds; Catch2 reports one
 # mean a run (no repetitions), which a delayed wake-up moves, so its naps are
-# 20 ms, its threshold 10% (the planted 10% still needs its estimate at +5% and
-# a significant difference) and its rounds at most 16 (~2 s a run). A 5%
+# 20 ms, its threshold 10% and its planted change 20% (a change planted at the
+# threshold itself can honestly read ok: a nap's fixed wake-up cost does not grow
+# with it, so 10% longer naps measure +9.9%, and a quiet machine rules out 10%),
+# and its rounds at most 16 (~2 s a run). A 5%
 # threshold elsewhere. Peak memory is not judged (memory-threshold = off): the
 # harness process's memory is not what these tests are about, and every
 # comparison shares the push's alpha.
@@ -50,23 +52,23 @@ judged_as() {
 # The naps of the four cases, microseconds: b sleeps 10% longer in the second commit.
 naps() { printf 'a %s\nb %s\nc %s\nd %s\n' "$1" "$(($1 * ${2:-100} / 100))" "$1" "$1"; }
 
-# check_flags NAME DIR SLOW_CASE: check base..slow; exactly BENCH/SLOW_CASE reads slower,
-# every other case ok.
+# check_flags NAME DIR SLOW_CASE [MAX_RATIO]: check base..slow; exactly BENCH/SLOW_CASE
+# reads slower (its ratio between 1.04 and MAX_RATIO, 1.2 unless told), every other case ok.
 check_flags() {
-	local name=$1 dir=$2 slow=$3 start=$SECONDS
+	local name=$1 dir=$2 slow=$3 most=${4:-1.2} start=$SECONDS
 	cd "$dir"
-	expect_exit 1 "$name: a 10% slower case fails the gate" -- "$PW" check --json HEAD~1..HEAD
+	expect_exit 1 "$name: a slower case fails the gate" -- "$PW" check --json HEAD~1..HEAD
 	cp "$T/out" "$T/$name.json"
-	if python3 - "$T/$name.json" "$slow" "$(git -C "$dir" rev-parse HEAD)" <<'PY'; then
+	if python3 - "$T/$name.json" "$slow" "$(git -C "$dir" rev-parse HEAD)" "$most" <<'PY'; then
 import json, sys
 doc = json.load(open(sys.argv[1]))
-slow, tip = sys.argv[2], sys.argv[3]
+slow, tip, most = sys.argv[2], sys.argv[3], float(sys.argv[4])
 mine = [r for r in doc["results"] if r["commit"] == tip]
 cases = [r for r in mine if "/" in (r["benchmark"] or "")]
 assert len(cases) == 4, [(r["benchmark"], r["verdict"]) for r in mine]
 for r in cases:
     if r["benchmark"] == slow:
-        assert r["verdict"] == "slower" and 1.04 < r["ratio"] < 1.2, r
+        assert r["verdict"] == "slower" and 1.04 < r["ratio"] < most, r
         assert r["value_unit"] == "ns" and r["metric"] in ("time", "latency", "value"), r
     else:  # the others are measured and judged unchanged
         assert r["verdict"] == "ok", (r["benchmark"], r["metric"], r["verdict"], r["message"])
@@ -345,9 +347,9 @@ if [ "$(cat "$T/catch2/built" 2>/dev/null)" = 0 ]; then
 SPEC
 judged_as 10% 16 >>"$R/.perfwarden"
 	commit_all "$R" "four benchmarks"
-	naps 20000 110 >"$R/naps.txt"
-	commit_all "$R" "b naps 10% longer"
-	check_flags catch2 "$R" c2/b
+	naps 20000 120 >"$R/naps.txt"
+	commit_all "$R" "b naps 20% longer"
+	check_flags catch2 "$R" c2/b 1.3
 else
 	fail "catch2: the benchmark did not build: $(tail -5 "$T/catch2/build.log")"
 fi
