@@ -377,9 +377,25 @@ static void comparison_want(struct check_ctx *c, size_t base, size_t cand, size_
 }
 
 /*
+ * Where the push's net effect on benchmark `name` starts: the base, or, when
+ * the base did not measure it (the push adds the spec, the base's build
+ * failed), the first commit before the tip that did. SIZE_MAX: none did.
+ */
+static size_t net_from(const struct check_ctx *c, size_t name)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < c->n; i++)
+		if (commit_good(c, i, name))
+			return i;
+	return SIZE_MAX;
+}
+
+/*
  * (Re)build the comparisons from what is known of the commits: each good,
- * changed commit against its baseline's proxy, and the tip against the
- * base. Comparisons no longer wanted (a side failed) are retired.
+ * changed commit against its baseline's proxy, and the tip against where
+ * the net effect starts (net_from). Comparisons no longer wanted (a side
+ * failed) are retired.
  */
 static void plan(struct check_ctx *c, int with_each, int with_net)
 {
@@ -399,9 +415,9 @@ static void plan(struct check_ctx *c, int with_each, int with_net)
 					continue;
 				comparison_want(c, proxy_of(c, b, k), i, k, 0, 0);
 			}
-		if (with_net && c->has_base && c->n > 1 && commit_good(c, 0, k) &&
+		if (with_net && c->n > 1 && net_from(c, k) != SIZE_MAX &&
 		    commit_good(c, c->n - 1, k)) {
-			size_t pb = proxy_of(c, 0, k), pt = proxy_of(c, c->n - 1, k);
+			size_t pb = proxy_of(c, net_from(c, k), k), pt = proxy_of(c, c->n - 1, k);
 			const struct comparison *same = comparison_find(c, pb, pt, k, 0);
 
 			/* the tip's own comparison may be the push's already */
@@ -1125,7 +1141,8 @@ static const struct comparison *net_comparison(const struct check_ctx *c, size_t
 	for (k = 0; k < c->ncmp; k++)
 		if (!c->cmp[k].net && c->cmp[k].name == name && c->cmp[k].judged &&
 		    c->cmp[k].cand == proxy_of(c, c->n - 1, name) &&
-		    c->cmp[k].base == proxy_of(c, 0, name))
+		    net_from(c, name) != SIZE_MAX &&
+		    c->cmp[k].base == proxy_of(c, net_from(c, name), name))
 			return &c->cmp[k];
 	return NULL;
 }
@@ -1133,7 +1150,7 @@ static const struct comparison *net_comparison(const struct check_ctx *c, size_t
 /* One net entry per benchmark of the tip (or one for the tip without benchmarks). */
 static void fill_net(struct check_ctx *c)
 {
-	size_t tip = c->n - 1, k;
+	size_t tip = c->n - 1, k, from;
 
 	for (k = 0; k < c->nseries || (!c->nseries && k == 0); k++) {
 		struct check_net *net;
@@ -1157,12 +1174,13 @@ static void fill_net(struct check_ctx *c)
 			                               : pc->message.buf);
 			continue;
 		}
-		if (!c->has_base || !commit_good(c, 0, k)) {
-			net->message =
-			        xstrdup("no baseline to compare with: the base did not measure");
+		if ((from = net_from(c, k)) == SIZE_MAX) {
+			net->message = xstrdup("no baseline to compare with: no commit before the "
+			                       "tip measured it");
 			continue;
 		}
-		if (proxy_of(c, 0, k) == proxy_of(c, tip, k)) {
+		memcpy(net->from, c->jc[from].pc.commit.hash, sizeof(net->from));
+		if (proxy_of(c, from, k) == proxy_of(c, tip, k)) {
 			net->verdict = c->n > 1 ? VERDICT_UNCHANGED : VERDICT_OK;
 			net->ratio = net->ci_lo = net->ci_hi = 1;
 			net->message = xstrdup(c->n > 1 ? "unchanged: the tip's artefacts are "

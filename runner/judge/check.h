@@ -121,6 +121,12 @@ struct check_entry {
 struct check_net {
 	char *benchmark;
 	char *metric; /* as check_entry's */
+	/*
+	 * The commit the tip is compared with: the base, or, when the base did not
+	 * measure this benchmark (no spec yet, a failed build), the push's first
+	 * commit that did; "" when no commit before the tip measured it.
+	 */
+	char from[CHECKOUT_HASH_HEX + 1];
 	enum verdict verdict;
 	double ratio, ci_lo, ci_hi, p_value;
 	size_t rounds;

@@ -335,6 +335,12 @@ static void entry_value_text(const struct check_result *r, const struct check_en
  * The verdict as a table reads it: of peak memory, slower and faster are
  * `more-memory` and `less-memory` (JSON keeps the verdict and names the metric).
  */
+/* Whether a benchmark's net effect starts after the base (the base did not measure it). */
+static int net_moved(const struct check_result *r, const struct check_net *n)
+{
+	return n->from[0] && strcmp(n->from, r->base);
+}
+
 static const char *shown_verdict(enum verdict v, const char *metric)
 {
 	if (metric && !strcmp(metric, "memory") && v == VERDICT_SLOWER)
@@ -617,6 +623,9 @@ void report_check_table(const struct check_result *r, struct strbuf *out)
 				strbuf_addstr(out, " — ");
 				first_line(n->message, 160, out);
 			}
+			if (net_moved(r, n))
+				strbuf_addf(out, " (from %.10s, the first commit that measured it)",
+				            n->from);
 			strbuf_addch(out, '\n');
 			strbuf_release(&ratio);
 			strbuf_release(&ci);
@@ -740,6 +749,7 @@ json_t *report_check_json(const struct check_result *r)
 		json_object_set_new(j, "benchmark",
 		                    n->benchmark ? json_string(n->benchmark) : json_null());
 		json_object_set_new(j, "metric", n->metric ? json_string(n->metric) : json_null());
+		json_object_set_new(j, "from", n->from[0] ? json_string(n->from) : json_null());
 		json_object_set_new(j, "verdict", json_string(verdict_name(n->verdict)));
 		json_object_set_new(j, "ratio", real_or_null(n->ratio));
 		json_object_set_new(j, "ci",
@@ -1061,9 +1071,12 @@ void report_check_markdown(const struct check_result *r, struct strbuf *out)
 			report_series_label(r->net[i].benchmark, r->net[i].metric, &label);
 			md_cell(label.buf, out);
 			strbuf_release(&label);
-			strbuf_addf(out, " %s (%s)%s",
-			            shown_verdict(r->net[i].verdict, r->net[i].metric), ratio.buf,
-			            i + 1 < r->nnet ? ";" : "");
+			strbuf_addf(out, " %s (%s)",
+			            shown_verdict(r->net[i].verdict, r->net[i].metric), ratio.buf);
+			if (net_moved(r, &r->net[i]))
+				strbuf_addf(out, " from `%.10s`", r->net[i].from);
+			if (i + 1 < r->nnet)
+				strbuf_addch(out, ';');
 			strbuf_release(&ratio);
 		}
 		strbuf_addstr(out, "\n");

@@ -3,19 +3,21 @@
  * temporary directory, with a benchmark that is a few lines of shell (a run
  * costs milliseconds) and a budget of a few rounds. The history:
  *
- *   base - c1 - c2 - c3 - c4 - c5
+ *   base - c1 - c2 - c3 - c4 - c5 - c6
  *
  * base and c1 measure fine; c2's build fails; c3 writes a wrong grid; c4
- * exits with status 3; c5 measures fine again. Every commit's benchmark
+ * exits with status 3; c5 and c6 measure fine again. Every commit's benchmark
  * script differs, so none is `unchanged`.
  *
  * What a user relies on: each commit is judged against the last good commit
  * before it (c5 against c1, the broken ones between skipped), every broken
- * commit says why, and a database that goes away during a check costs
- * neither the verdicts nor the runs: each failure is reported with a message
- * (the spool file where the runs were kept), and the exit code says 2.
+ * commit says why, a push whose base did not measure is judged from its
+ * first commit that did (the gate still sees it), and a database that goes away during a check
+ * costs neither the verdicts nor the runs: each failure is reported with a message (the spool file
+ * where the runs were kept), and the exit code says 2.
  */
 #include <setjmp.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -47,7 +49,7 @@ const char *__lsan_default_suppressions(void)
 #define WRONG    WRITE("1 2 3 4\\n5 6 7 8\\n9 11 10 12\\n")
 
 static struct strbuf repo_dir = STRBUF_INIT, golden_dir = STRBUF_INIT, work_dir = STRBUF_INIT;
-static char hash[6][CHECKOUT_HASH_HEX + 1]; /* base, c1 .. c5 */
+static char hash[7][CHECKOUT_HASH_HEX + 1]; /* base, c1 .. c6 */
 
 __attribute__((format(printf, 1, 2))) static void sh(const char *fmt, ...)
 {
@@ -136,6 +138,7 @@ static int setup(void **state)
 	commit(3, "true", WRONG, "c3: swaps two cells");
 	commit(4, "true", "echo 'it fell over' >&2; exit 3", "c4: crashes");
 	commit(5, "true", GOOD, "c5: fixed");
+	commit(6, "true", GOOD, "c6: measures fine");
 	strbuf_release(&golden);
 	strbuf_release(&grid);
 	return 0;
@@ -279,6 +282,39 @@ static void test_check__broken_commits_say_why(void **state)
 	pw_error_release(&err);
 }
 
+static void
+test_check__a_push_whose_base_did_not_measure_starts_at_its_first_good_commit(void **state)
+{
+	struct pipeline *p = open_pipeline(PIPELINE_NO_STORE);
+	struct check_result res = CHECK_RESULT_INIT;
+	struct pw_error err = PW_ERROR_INIT;
+
+	(void)state;
+	/* c2 (the base) did not build, c3 and c4 broke: the net effect runs from c5 to c6 */
+	if (check(p, hash[2], hash[6], &res, &err) < 0)
+		fail_msg("check: %s", pw_error_message(&err));
+	assert_int_equal(res.nnet, 2); /* wall time and memory */
+	assert_string_equal(res.net[0].from, hash[5]);
+	assert_string_equal(res.net[1].from, hash[5]);
+	assert_false(verdict_is_failure(res.net[0].verdict));
+	assert_true(res.net[0].rounds > 0);
+	assert_true(isfinite(res.net[0].ratio));
+	assert_int_equal(check_exit_code(&res), 0);
+	check_result_release(&res);
+
+	/* with nothing measured before the tip there is no net change to judge, and it says so */
+	if (check(p, hash[2], hash[5], &res, &err) < 0)
+		fail_msg("check: %s", pw_error_message(&err));
+	assert_int_equal(res.nnet, 2);
+	assert_string_equal(res.net[0].from, "");
+	assert_int_equal(res.net[0].rounds, 0);
+	assert_non_null(strstr(res.net[0].message, "no commit before the tip measured it"));
+
+	check_result_release(&res);
+	pipeline_free(p);
+	pw_error_release(&err);
+}
+
 static void stop_database(void)
 {
 	struct cluster c = CLUSTER_INIT;
@@ -359,6 +395,8 @@ int main(void)
 	        cmocka_unit_test(
 	                test_check__each_commit_is_judged_against_the_last_good_one_before_it),
 	        cmocka_unit_test(test_check__broken_commits_say_why),
+	        cmocka_unit_test(
+	                test_check__a_push_whose_base_did_not_measure_starts_at_its_first_good_commit),
 	        cmocka_unit_test(test_check__a_database_gone_mid_way_costs_no_verdict_and_no_run),
 	};
 
