@@ -523,6 +523,33 @@ static void options_normalize(struct explain_options *o)
 		o->lines = 5;
 }
 
+/*
+ * Harnesses that decide how many iterations (or runs) to make from a time
+ * budget: under callgrind a case that got slower runs fewer of them, so the
+ * whole command's instructions compare different amounts of work.
+ */
+static const char *work_caveat(const struct spec *spec, const char *benchmark)
+{
+	const struct spec_benchmark *sb = spec ? spec_benchmark_find(spec, benchmark) : NULL;
+
+	if (!sb || !sb->has_format)
+		return NULL;
+	switch (sb->format) {
+	case HARNESS_GOOGLE_BENCHMARK:
+	case HARNESS_GO_BENCH:
+	case HARNESS_PYTEST_BENCHMARK:
+	case HARNESS_CATCH2:
+	case HARNESS_HYPERFINE:
+		return "the harness sizes its iterations to a time budget, so the two profiles "
+		       "may cover different amounts of work: a slower case runs fewer iterations "
+		       "and can show fewer instructions, not more. Read which functions changed "
+		       "and their lines; for one case's cost per iteration, profile a command that "
+		       "runs only that case a fixed number of times";
+	default:
+		return NULL;
+	}
+}
+
 int explain_prepared(struct pipeline *p, struct pipeline_commit *base,
                      struct pipeline_commit *culprit, const char *benchmark,
                      const struct explain_options *opts, struct explain_result *out,
@@ -541,6 +568,7 @@ int explain_prepared(struct pipeline *p, struct pipeline_commit *base,
 		abort();
 	side_from_commit(&out->side[0], &base->commit, base->spec);
 	side_from_commit(&out->side[1], &culprit->commit, culprit->spec);
+	out->work_caveat = work_caveat(culprit->spec, benchmark);
 	if ((ret = from_store(&w, out, benchmark, &o, want, err)) < 0 ||
 	    (ret = profile_sides(p, pcs, benchmark, out, want, &o, err)) < 0)
 		return ret;
@@ -611,6 +639,7 @@ int explain_commits(struct pipeline *p, const char *culprit, const char *base,
 		strbuf_addstr(&bench, specs[1]->benchmarks[0].name);
 	}
 	out->benchmark = strbuf_detach(&bench, NULL);
+	out->work_caveat = work_caveat(specs[1], out->benchmark);
 	if ((ret = from_store(&w, out, out->benchmark, &o, want, err)) < 0)
 		goto done;
 	for (k = 0; k < 2; k++) {

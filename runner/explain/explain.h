@@ -115,6 +115,12 @@ struct explain_result {
 	struct explain_site *sites;
 	size_t nsites;
 	int lines_missing; /* no line of the project's files: built without -g */
+	/*
+	 * Why the two profiles may cover different amounts of work (a harness that
+	 * sizes its iterations to a time budget), said beside every output; NULL:
+	 * the command does the same work on both sides.
+	 */
+	const char *work_caveat;
 };
 
 #define EXPLAIN_RESULT_INIT                                                                        \

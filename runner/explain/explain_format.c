@@ -160,7 +160,10 @@ void explain_format_table(const struct explain_result *r, struct strbuf *out)
 		add_count(out, r->total[0]);
 		strbuf_addstr(out, " -> ");
 		add_count(out, r->total[1]);
-		strbuf_addf(out, " (%+.2f%%)\n\n", pct(change, r->total[0]));
+		strbuf_addf(out, " (%+.2f%%)\n", pct(change, r->total[0]));
+		if (r->work_caveat)
+			strbuf_addf(out, "note: %s\n", r->work_caveat);
+		strbuf_addch(out, '\n');
 		col = out->len;
 		cell(out, &col, 36, "function");
 		cell(out, &col, 15, "self before");
@@ -355,6 +358,8 @@ json_t *explain_json(const struct explain_result *r)
 			        json_pack("{s:s, s:o}", "name", r->counters[i].name, "values",
 			                  pair(r->counters[i].value[0], r->counters[i].value[1])));
 		json_object_set_new(doc, "lines_missing", json_boolean(r->lines_missing));
+		json_object_set_new(doc, "work_caveat",
+		                    r->work_caveat ? json_string(r->work_caveat) : json_null());
 	}
 	json_object_set_new(doc, "functions", fns);
 	json_object_set_new(doc, "lines", lines);
@@ -417,6 +422,8 @@ void explain_format_markdown(const struct explain_result *r, struct strbuf *out)
 		if (r->side[i].why.len)
 			strbuf_addf(out, "- %s %s: %s\n", i ? "culprit" : "baseline",
 			            r->side[i].short_hash, r->side[i].why.buf);
+	if (r->has_time && r->work_caveat)
+		strbuf_addf(out, "\n> Note: %s.\n", r->work_caveat);
 	if (r->has_time && r->nfns) {
 		strbuf_addf(out,
 		            "\n| function | self %s before | after | change | share |\n"

@@ -453,4 +453,53 @@ expect_exit 1 "explain of a benchmark that aborts under valgrind" -- "$PW" expla
 expect_grep "culprit [0-9a-f]+: no callgrind profile: the benchmark was killed by signal 6 under valgrind" "$T/err" "the culprit's missing profile is said, with the signal"
 expect_grep "culprit .*: no profile" "$T/out" "the table says it too"
 
+# A harness that sizes its iterations to a time budget (Google Benchmark, from Debian):
+# under callgrind a slower case runs fewer iterations, so explain says, in every output,
+# that the two profiles may cover different amounts of work.
+G=$T/gbrepo
+git init -q -b main "$G"
+cat >"$G/bench.cc" <<'SRC'
+#include <benchmark/benchmark.h>
+#define WORK 1000
+static unsigned work(unsigned n)
+{
+	unsigned s = 1;
+	for (unsigned i = 0; i < n; i++)
+		s = s * 31 + i;
+	return s;
+}
+static void BM_work(benchmark::State &st)
+{
+	for (auto _ : st)
+		benchmark::DoNotOptimize(work(WORK));
+}
+BENCHMARK(BM_work);
+BENCHMARK_MAIN();
+SRC
+cat >"$G/.perfwarden" <<'SPEC'
+[build]
+	command = g++ -O1 -g -o bench bench.cc -lbenchmark -lpthread
+[benchmark "gb"]
+	command = ./bench --benchmark_min_time=0.01 --benchmark_out=$PERFWARDEN_OUTPUT --benchmark_out_format=json
+	format = google-benchmark
+	repeat = 1
+	warmup = 0
+SPEC
+git -C "$G" add -A && git -C "$G" commit -qm "one case"
+sed -i 's/^#define WORK 1000/#define WORK 2000/' "$G/bench.cc"
+git -C "$G" commit -qam "twice the work"
+cd "$G"
+expect_exit 0 "explain of a Google Benchmark case" -- "$PW" explain --no-store --json HEAD
+python3 - "$T/out" <<'PY' && pass "its JSON carries the caveat of a harness's own iteration count" || fail "explain of a harness: $(head -c 1500 "$T/out")"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert "time budget" in (doc.get("work_caveat") or ""), doc.get("work_caveat")
+PY
+expect_exit 0 "explain of a Google Benchmark case, as a table" -- "$PW" explain --no-store HEAD
+expect_grep "^note: the harness sizes its iterations to a time budget" "$T/out" "the table says it under the instruction totals"
+cd "$R"
+expect_exit 0 "explain of a plain command" -- "$PW" explain --json "$slow"
+python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["work_caveat"] is None' "$T/out" &&
+	pass "a plain command's explanation has no such caveat" || fail "a plain command got a caveat"
+
 finish
