@@ -8,12 +8,16 @@
  * the build can tell (whether it makes the binary a command runs) is said as
  * such, never guessed.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "checkout.h"
@@ -142,6 +146,54 @@ static int in_tree(struct explain *x, const char *path)
 	strbuf_release(&f);
 	pw_error_release(&err);
 	return found;
+}
+
+extern char **environ;
+
+/*
+ * A warning when `cmd` is not valid shell: `sh -n` reads it without running
+ * anything (a spec's double quotes are git-config's own, so a command that
+ * needed them reaches the shell without them, e.g. `--filter=a(b|c)`).
+ */
+static void check_syntax(struct explain *x, const char *what, const char *cmd)
+{
+	char *argv[] = {"sh", "-n", "-c", (char *)cmd, NULL};
+	posix_spawn_file_actions_t fa;
+	struct strbuf msg = STRBUF_INIT;
+	int fds[2], status = 0;
+	char buf[512];
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+	if (posix_spawn(&pid, "/bin/sh", &fa, NULL, argv, environ) != 0)
+		pid = -1;
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	while (pid > 0 && msg.len < 4096 && (n = read(fds[0], buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		strbuf_add(&msg, buf, (size_t)n);
+	}
+	close(fds[0]);
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (pid > 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+		size_t end = strcspn(strbuf_str(&msg), "\n");
+
+		warn(x,
+		     "%s: the command is not valid shell (%.*s); quote with single quotes, "
+		     "or escape double quotes as \\\"",
+		     what, (int)end, end ? msg.buf : "sh -n failed");
+	}
+	strbuf_release(&msg);
 }
 
 /*
@@ -348,6 +400,7 @@ static void explain_benchmark(struct explain *x, const struct spec_benchmark *b,
 
 	strbuf_addf(&what, "benchmark \"%s\"", b->name);
 	check_program(x, what.buf, b->command, &note);
+	check_syntax(x, what.buf, b->command);
 	/* golden may be NULL where the parser allows a benchmark without one */
 	present = b->golden && golden_present(x->golden_dir, b->golden, &missing);
 	if (b->golden && !present)
@@ -465,6 +518,7 @@ static void explain(struct explain *x, const struct spec *spec, int json)
 		text = *eol ? eol + 1 : eol;
 	}
 	check_program(x, "build", spec->build_command, &note);
+	check_syntax(x, "build", spec->build_command);
 	spec_write(spec, &canonical);
 	if (!json) {
 		printf("%s: valid, %zu benchmark%s (spec %.12s)\n\nbuild\n", x->source,

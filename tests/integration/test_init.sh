@@ -236,6 +236,14 @@ expect_exit 0 "spec check on a spec whose tools are missing" -- "$PW" spec check
 expect_grep "^  build: 'no-such-tool-here' is not on this machine's PATH$" "$T/out" "a program not on PATH is warned about"
 expect_grep "^  command +\./y\.sh  \('y\.sh' is not in the tree: the build must make it\)$" "$T/out" \
 	"a path the tree does not hold is said to be the build's to make, not an error"
+# git-config's double quotes are its own: the shell gets the parentheses bare, and says so
+printf '[build]\n\tcommand = true\n[benchmark "y"]\n\tcommand = ./y "--filter=BM_(U|Z)"\n' >"$T/quotes.spec"
+expect_exit 0 "spec check on a command the shell cannot parse" -- "$PW" spec check "$T/quotes.spec"
+expect_grep "^  benchmark \"y\": the command is not valid shell \(.*Syntax error.*\); quote with single quotes" \
+	"$T/out" "a command the shell cannot parse is warned about, with the shell's words"
+printf '[build]\n\tcommand = true\n[benchmark "y"]\n\tcommand = ./y '"'"'--filter=BM_(U|Z)'"'"'\n' >"$T/quotes.spec"
+expect_exit 0 "spec check on the same command single-quoted" -- "$PW" spec check "$T/quotes.spec"
+grep -q "not valid shell" "$T/out" && fail "warned about valid shell: $(cat "$T/out")" || pass "single-quoted, it is not warned about"
 
 git init -q "$T/repo"
 cp "$T/make/Makefile" "$T/make/prog.c" "$T/repo/"
