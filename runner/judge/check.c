@@ -385,7 +385,8 @@ static size_t net_from(const struct check_ctx *c, size_t name)
 {
 	size_t i;
 
-	for (i = 0; i + 1 < c->n; i++)
+	/* the tip is not its own start, unless the range is the base alone */
+	for (i = 0; i + 1 < c->n || (i == 0 && c->n == 1 && c->has_base); i++)
 		if (commit_good(c, i, name))
 			return i;
 	return SIZE_MAX;
@@ -1183,9 +1184,13 @@ static void fill_net(struct check_ctx *c)
 		if (proxy_of(c, from, k) == proxy_of(c, tip, k)) {
 			net->verdict = c->n > 1 ? VERDICT_UNCHANGED : VERDICT_OK;
 			net->ratio = net->ci_lo = net->ci_hi = 1;
-			net->message = xstrdup(c->n > 1 ? "unchanged: the tip's artefacts are "
-			                                  "byte-identical to the base's"
-			                                : "the base alone");
+			net->message = xstrdup(c->n == 1 ? "the base alone"
+			                       : from == 0 && c->has_base
+			                               ? "unchanged: the tip's artefacts are "
+			                                 "byte-identical to the base's"
+			                               : "unchanged: the tip's artefacts are "
+			                                 "byte-identical to those of the first "
+			                                 "commit that measured it");
 			continue;
 		}
 		x = net_comparison(c, k);

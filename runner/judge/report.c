@@ -331,16 +331,16 @@ static void entry_value_text(const struct check_result *r, const struct check_en
 		strbuf_addf(out, "%.4g%s%s", e->value, *e->unit ? " " : "", e->unit);
 }
 
-/*
- * The verdict as a table reads it: of peak memory, slower and faster are
- * `more-memory` and `less-memory` (JSON keeps the verdict and names the metric).
- */
 /* Whether a benchmark's net effect starts after the base (the base did not measure it). */
 static int net_moved(const struct check_result *r, const struct check_net *n)
 {
 	return n->from[0] && strcmp(n->from, r->base);
 }
 
+/*
+ * The verdict as a table reads it: of peak memory, slower and faster are
+ * `more-memory` and `less-memory` (JSON keeps the verdict and names the metric).
+ */
 static const char *shown_verdict(enum verdict v, const char *metric)
 {
 	if (metric && !strcmp(metric, "memory") && v == VERDICT_SLOWER)
