@@ -175,12 +175,14 @@ static void check_syntax(struct explain *x, const char *what, const char *cmd)
 		pid = -1;
 	posix_spawn_file_actions_destroy(&fa);
 	close(fds[1]);
-	while (pid > 0 && msg.len < 4096 && (n = read(fds[0], buf, sizeof(buf))) != 0) {
+	/* read to the end (a shell blocked on a full pipe would never exit), keep the start */
+	while (pid > 0 && (n = read(fds[0], buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			break;
-		strbuf_add(&msg, buf, (size_t)n);
+		if (msg.len < 4096)
+			strbuf_add(&msg, buf, (size_t)n);
 	}
 	close(fds[0]);
 	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -394,13 +396,23 @@ static void explain_benchmark(struct explain *x, const struct spec_benchmark *b,
                               const struct spec_benchmark *like, int json, json_t *list)
 {
 	struct strbuf v = STRBUF_INIT, note = STRBUF_INIT, missing = STRBUF_INIT,
-	              what = STRBUF_INIT;
+	              what = STRBUF_INIT, label = STRBUF_INIT;
 	json_t *defaults = json_array();
 	int present;
 
 	strbuf_addf(&what, "benchmark \"%s\"", b->name);
 	check_program(x, what.buf, b->command, &note);
 	check_syntax(x, what.buf, b->command);
+	if (b->setup) {
+		strbuf_addf(&label, "%s setup", what.buf);
+		check_syntax(x, label.buf, b->setup);
+	}
+	if (b->test) {
+		strbuf_reset(&label);
+		strbuf_addf(&label, "%s test", what.buf);
+		check_syntax(x, label.buf, b->test);
+	}
+	strbuf_release(&label);
 	/* golden may be NULL where the parser allows a benchmark without one */
 	present = b->golden && golden_present(x->golden_dir, b->golden, &missing);
 	if (b->golden && !present)

@@ -244,6 +244,9 @@ expect_grep "^  benchmark \"y\": the command is not valid shell \(.*Syntax error
 printf '[build]\n\tcommand = true\n[benchmark "y"]\n\tcommand = ./y '"'"'--filter=BM_(U|Z)'"'"'\n' >"$T/quotes.spec"
 expect_exit 0 "spec check on the same command single-quoted" -- "$PW" spec check "$T/quotes.spec"
 grep -q "not valid shell" "$T/out" && fail "warned about valid shell: $(cat "$T/out")" || pass "single-quoted, it is not warned about"
+printf '[build]\n\tcommand = true\n[benchmark "y"]\n\tcommand = ./y\n\tsetup = "make input (x"\n' >"$T/quotes.spec"
+expect_exit 0 "spec check on a setup the shell cannot parse" -- "$PW" spec check "$T/quotes.spec"
+expect_grep "^  benchmark \"y\" setup: the command is not valid shell" "$T/out" "a setup is checked too"
 
 git init -q "$T/repo"
 cp "$T/make/Makefile" "$T/make/prog.c" "$T/repo/"
